@@ -1,6 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using OrleansHost.Hosting;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+var app = CallEventHost.Build(args);
+await app.RunAsync();

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CallEvents.Ingress;
+
+/// <summary>
+/// Calls grains with the ingress deadline and turns "the cluster could not answer" into a typed outcome,
+/// so HTTP handlers answer 503 (retry) instead of failing with 500.
+/// </summary>
+public sealed class GrainGateway(IGrainFactory grains, IOptions<IngressOptions> options, ILogger<GrainGateway> logger)
+{
+    /// <summary>Routes an event to its grain; a timeout or an unreachable grain yields <see cref="IngestStatus.NotStored"/>.</summary>
+    public async Task<IngestResult> IngestAsync(IncomingEvent incoming, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        var call = incoming.Entity == EntityKind.Call
+            ? grains.GetGrain<ICallGrain>(GrainKeys.Call(incoming.Source, incoming.EntityId)).IngestAsync(incoming)
+            : grains.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(incoming.Source, incoming.EntityId)).IngestAsync(incoming);
+        var answer = await WithDeadlineAsync<IngestResult>(call!, $"{incoming.Source}/{incoming.EntityId}", cancellationToken);
+        return answer.Value ?? new IngestResult(IngestStatus.NotStored, 0, answer.Failure);
+    }
+
+    /// <summary>Runs a grain read with the deadline; <see cref="GrainAnswer{T}.Failure"/> says why it had no answer.</summary>
+    public Task<GrainAnswer<T>> QueryAsync<T>(Func<IGrainFactory, Task<T?>> query, string what, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return WithDeadlineAsync(query(grains), what, cancellationToken);
+    }
+
+    /// <summary>The <c>Retry-After</c> seconds for 503 answers.</summary>
+    public int RetryAfterSeconds => options.Value.RetryAfterSeconds;
+
+    private async Task<GrainAnswer<T>> WithDeadlineAsync<T>(Task<T?> call, string what, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return new GrainAnswer<T>(await call.WaitAsync(options.Value.GrainCallTimeout, cancellationToken), null);
+        }
+        catch (TimeoutException)
+        {
+            // The grain may still finish and commit; the provider's retry is then answered as a duplicate.
+            IngressMessages.GrainTimedOut(logger, what, options.Value.GrainCallTimeout);
+            return new GrainAnswer<T>(null, "the cluster did not answer in time; retry later");
+        }
+        catch (OrleansException ex)
+        {
+            IngressMessages.GrainUnavailable(logger, ex, what);
+            return new GrainAnswer<T>(null, "the cluster is unavailable; retry later");
+        }
+    }
+}
+
+/// <summary>A grain's answer, or why there was none.</summary>
+public readonly record struct GrainAnswer<T>(T? Value, string? Failure)
+    where T : class
+{
+    /// <summary>True when the grain did not answer (timeout, cluster unavailable).</summary>
+    public bool Unavailable => Failure is not null;
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using CallEvents.Ingress.Adapters;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CallEvents.Ingress;
+
+/// <summary>
+/// The one pipeline every provider shares: content type, size limit, JSON parse, the provider adapter, then
+/// the grain with a deadline, answered per design §4. Only a committed grain write produces a 2xx.
+/// </summary>
+public sealed class WebhookPipeline(
+    IEnumerable<IProviderAdapter> adapters,
+    GrainGateway gateway,
+    IOptions<IngressOptions> options,
+    TimeProvider time,
+    ILogger<WebhookPipeline> logger)
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 64,
+        // Two values for one key are ambiguous (which one did the provider mean?): refuse rather than guess.
+        AllowDuplicateProperties = false,
+    };
+
+    private readonly Dictionary<string, IProviderAdapter> _adapters = adapters.ToDictionary(a => a.Source, StringComparer.Ordinal);
+
+    /// <summary>Handles one delivery for <paramref name="source"/>.</summary>
+    public async Task<IResult> HandleAsync(string source, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!_adapters.TryGetValue(source, out var adapter))
+        {
+            return Answers.NotFound($"There is no webhook endpoint for source '{source}'.");
+        }
+
+        var request = context.Request;
+        if (!IsJson(request))
+        {
+            return Answers.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "The body must be sent as Content-Type: application/json (UTF-8).");
+        }
+
+        var limit = options.Value.MaxBodyBytes;
+        var body = await ReadBodyAsync(request, limit, context.RequestAborted);
+        if (body is null)
+        {
+            return Answers.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {limit} bytes.");
+        }
+
+        // The JSON reader checks structure, not the bytes inside strings; invalid UTF-8 would surface later as a crash.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Value.Span))
+        {
+            return Answers.BadField("$", "The body is not valid UTF-8.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Value, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            return Answers.BadField("$", $"The body is not valid JSON: {JsonErrorSummary(ex)}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Answers.BadField("$", $"The body must be a JSON object, not {FieldReader.Describe(document.RootElement.ValueKind)}.");
+            }
+
+            var parsed = adapter.Parse(new WebhookRequest(body.Value, document.RootElement, request.Headers, time.GetUtcNow()));
+            if (parsed.Problem is { } problem)
+            {
+                IngressMessages.Rejected(logger, source, problem.Field);
+                return Answers.BadField(problem.Field, problem.Detail);
+            }
+
+            var incoming = parsed.Event!;
+            var outcome = await gateway.IngestAsync(incoming, context.RequestAborted);
+            return outcome switch
+            {
+                { Status: IngestStatus.Accepted } => TypedResults.Ok(new WebhookAnswer(true, false, incoming.EventName)),
+                { Status: IngestStatus.Duplicate } => TypedResults.Ok(new WebhookAnswer(true, true, incoming.EventName)),
+                { Status: IngestStatus.Unrecognized } => TypedResults.Json(new WebhookAnswer(true, false, incoming.EventName, Recognized: false), statusCode: StatusCodes.Status202Accepted),
+                { Status: IngestStatus.LimitReached } => Answers.Problem(StatusCodes.Status422UnprocessableEntity, "Event limit reached", outcome.Detail ?? "The entity holds the maximum number of events."),
+                _ => Answers.Unavailable(context, options.Value.RetryAfterSeconds, outcome.Detail ?? "The event could not be stored; retry later."),
+            };
+        }
+    }
+
+    private static bool IsJson(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
+        {
+            return false;
+        }
+
+        var isJson = mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
+        var charset = mediaType.Charset;
+        return isJson && (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="limit"/>.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string JsonErrorSummary(JsonException ex) =>
+        ex.LineNumber is { } line ? $"error at line {line + 1}, byte {ex.BytePositionInLine + 1}." : "malformed JSON.";
+}
+
+/// <summary>The body of a 2xx webhook answer.</summary>
+/// <param name="Received">Always true: the delivery is stored (or was already).</param>
+/// <param name="Duplicate">The delivery had been accepted before; nothing changed.</param>
+/// <param name="EventType">The event name as the provider sent it.</param>
+/// <param name="Recognized">False for an event name we do not know (stored in history, no state change).</param>
+public sealed record WebhookAnswer(
+    bool Received,
+    bool Duplicate,
+    string EventType,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Recognized = null);
