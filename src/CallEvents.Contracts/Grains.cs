@@ -11,6 +11,9 @@ public interface ICallGrain : IGrainWithStringKey
 
     /// <summary>Accepted events with raw payloads in arrival order, or null for an unknown call.</summary>
     Task<EventHistory?> GetEventsAsync();
+
+    /// <summary>A consumer confirms it durably handled an emission; the call stops republishing it to that consumer.</summary>
+    Task ConfirmEmissionAsync(Guid emissionId, string consumer);
 }
 
 /// <summary>One workflow execution's lifecycle, keyed <c>{source}/{executionId}</c>.</summary>
@@ -24,4 +27,7 @@ public interface IWorkflowExecutionGrain : IGrainWithStringKey
 
     /// <summary>Accepted events with raw payloads in arrival order, or null for an unknown execution.</summary>
     Task<EventHistory?> GetEventsAsync();
+
+    /// <summary>A consumer confirms it durably handled an emission; the execution stops republishing it to that consumer.</summary>
+    Task ConfirmEmissionAsync(Guid emissionId, string consumer);
 }

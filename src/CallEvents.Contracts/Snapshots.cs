@@ -68,6 +68,9 @@ public sealed record CallSnapshot
 
     /// <summary>When the latest accepted event arrived here (arrival-dependent).</summary>
     [Id(19)] public DateTimeOffset LastReceivedAt { get; init; }
+
+    /// <summary>Set while the call is past a watchdog deadline (rule 6); cleared when the missing event arrives.</summary>
+    [Id(20)] public StallInfo? Stalled { get; init; }
 }
 
 /// <summary>Provider timestamps per call phase; null where the phase has not been seen.</summary>

@@ -4,8 +4,8 @@ using Orleans.Storage;
 namespace CallEvents;
 
 /// <summary>
-/// Persisted state of a call or workflow-execution grain: the accepted events (raw payloads stored once,
-/// inside them) and the duplicate counter. Everything else is derived from the events.
+/// Persisted state of a call or workflow-execution grain: the accepted events (raw payloads stored once, inside
+/// them), the duplicate counter, and the emission outbox. Snapshots are derived from the events.
 /// </summary>
 [GenerateSerializer, Alias("callevents.EventLogState")]
 public sealed class EventLogState
@@ -15,6 +15,18 @@ public sealed class EventLogState
 
     /// <summary>Deliveries dropped as duplicates.</summary>
     [Id(1)] public int DuplicateCount { get; set; }
+
+    /// <summary>Emissions stored with the state change that caused them, until every consumer confirmed.</summary>
+    [Id(2)] public List<PendingEmission> Pending { get; set; } = [];
+
+    /// <summary>What was already emitted (namespace, plus the stall reason for stalls): each is emitted once.</summary>
+    [Id(3)] public HashSet<string> Emitted { get; set; } = [];
+
+    /// <summary>The stall flag (calls only).</summary>
+    [Id(4)] public StallInfo? Stalled { get; set; }
+
+    /// <summary>Whether the lifecycle reminder (watchdog and republishing) is registered.</summary>
+    [Id(5)] public bool TickRegistered { get; set; }
 }
 
 /// <summary>An accepted event and whether it arrived after a higher phase had been seen.</summary>
@@ -22,23 +34,26 @@ public sealed class EventLogState
 public sealed record StoredEvent([property: Id(0)] IncomingEvent Event, [property: Id(1)] bool Late);
 
 /// <summary>
-/// Deduplication and durable append over a grain's <see cref="EventLogState"/>. The in-memory state only
-/// changes once the write has committed: a failed write is rolled back here, so a retry of the same delivery
-/// is applied again instead of being mistaken for a duplicate.
+/// Deduplication and durable writes over a grain's <see cref="EventLogState"/>. Changes are staged in memory,
+/// written once, and rolled back when the write fails: a retry of the same delivery is then applied again
+/// instead of being mistaken for a duplicate, and no emission is announced for a change that was not stored.
 /// </summary>
 internal sealed class EventLog(IPersistentState<EventLogState> storage, ILogger logger, string grainKey)
 {
-    // Derived from the stored events on first use; never persisted, so state stays one copy of each key.
+    // Derived from the stored events on first use; never persisted, so state holds one copy of each key.
     private HashSet<DedupKey>? _seen;
     private List<IncomingEvent>? _events;
+
+    public EventLogState State => storage.State;
 
     public bool IsEmpty => storage.State.Events.Count == 0;
 
     public int Count => storage.State.Events.Count;
 
-    public int DuplicateCount => storage.State.DuplicateCount;
-
     public IReadOnlyList<IncomingEvent> Events => _events ??= [.. storage.State.Events.Select(s => s.Event)];
+
+    /// <summary>Set by the owning grain: how to get itself deactivated.</summary>
+    public Action? Deactivate { get; init; }
 
     public EventHistory History() => new(
         grainKey,
@@ -76,26 +91,53 @@ internal sealed class EventLog(IPersistentState<EventLogState> storage, ILogger 
         }
     }
 
-    /// <summary>Appends and durably writes one new event; false when the write failed and nothing changed.</summary>
-    public async Task<bool> AppendAsync(IncomingEvent incoming, bool late)
+    /// <summary>Stages a new event in memory; <see cref="CommitAsync"/> writes it.</summary>
+    public void Stage(IncomingEvent incoming, bool late)
     {
-        var events = storage.State.Events;
-        events.Add(new StoredEvent(incoming, late));
+        storage.State.Events.Add(new StoredEvent(incoming, late));
+        _seen?.Add(incoming.DedupKey);
+        _events?.Add(incoming);
+    }
+
+    /// <summary>What to roll back to if the next write fails.</summary>
+    public Checkpoint Mark()
+    {
+        var s = storage.State;
+        return new Checkpoint(s.Events.Count, s.DuplicateCount, [.. s.Pending], [.. s.Emitted], s.Stalled, s.TickRegistered);
+    }
+
+    /// <summary>Writes the staged state; on failure restores <paramref name="rollbackTo"/> and returns false.</summary>
+    public async Task<bool> CommitAsync(Checkpoint rollbackTo, string what)
+    {
         try
         {
             await storage.WriteStateAsync();
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            events.RemoveAt(events.Count - 1);
-            EventLogMessages.EventNotStored(logger, ex, grainKey, incoming.EventName);
+            Restore(rollbackTo);
+            EventLogMessages.NotStored(logger, ex, grainKey, what);
             ForgetStaleEtag(ex);
             return false;
         }
+    }
 
-        _seen?.Add(incoming.DedupKey);
-        _events?.Add(incoming);
-        return true;
+    public void Restore(Checkpoint checkpoint)
+    {
+        var s = storage.State;
+        if (s.Events.Count > checkpoint.EventCount)
+        {
+            s.Events.RemoveRange(checkpoint.EventCount, s.Events.Count - checkpoint.EventCount);
+            _seen = null;
+            _events = null;
+        }
+
+        s.DuplicateCount = checkpoint.DuplicateCount;
+        s.Pending = [.. checkpoint.Pending];
+        s.Emitted = [.. checkpoint.Emitted];
+        s.Stalled = checkpoint.Stalled;
+        s.TickRegistered = checkpoint.TickRegistered;
     }
 
     private void ForgetStaleEtag(Exception ex)
@@ -108,18 +150,36 @@ internal sealed class EventLog(IPersistentState<EventLogState> storage, ILogger 
         }
     }
 
-    /// <summary>Set by the owning grain: how to get itself deactivated.</summary>
-    public Action? Deactivate { get; init; }
+    /// <summary>The parts of the state a failed write must not leave changed.</summary>
+    internal sealed record Checkpoint(
+        int EventCount,
+        int DuplicateCount,
+        List<PendingEmission> Pending,
+        HashSet<string> Emitted,
+        StallInfo? Stalled,
+        bool TickRegistered);
 }
 
 internal static partial class EventLogMessages
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Event {EventName} for {GrainKey} was not stored; the sender will be asked to retry")]
-    public static partial void EventNotStored(ILogger logger, Exception exception, string grainKey, string eventName);
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{What} for {GrainKey} was not stored")]
+    public static partial void NotStored(ILogger logger, Exception exception, string grainKey, string what);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Duplicate counter for {GrainKey} not stored yet; it will be written with the next event")]
     public static partial void DuplicateCountNotStored(ILogger logger, Exception exception, string grainKey);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "{GrainKey} holds the maximum of {MaxEvents} events; event {EventName} refused")]
     public static partial void EventLimitReached(ILogger logger, string grainKey, int maxEvents, string eventName);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Lifecycle reminder for {GrainKey} could not be registered; event {EventName} not stored")]
+    public static partial void ReminderNotRegistered(ILogger logger, Exception exception, string grainKey, string eventName);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Publishing {Namespace} for {GrainKey} failed; it stays pending and is republished by the lifecycle reminder")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, string grainKey, string @namespace);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "{GrainKey} emitted {Namespace} (emission {EmissionId}) awaiting {ConsumerCount} consumer(s)")]
+    public static partial void Emitted(ILogger logger, string grainKey, string @namespace, Guid emissionId, int consumerCount);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Call {GrainKey} stalled: {Reason} since {WaitingSince}")]
+    public static partial void Stalled(ILogger logger, string grainKey, StallReason reason, DateTimeOffset waitingSince);
 }

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+using Orleans.Streams;
 using Orleans.Storage;
 
 namespace CallEvents;
@@ -7,9 +10,10 @@ namespace CallEvents;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// Adds what the call and workflow grains need: options (section <c>Processing</c>) and the compact
-    /// serializer for the <see cref="Names.GrainStorage"/> storage. The host chooses the storage provider itself
-    /// (memory for the embedded default, PostgreSQL for durable mode) under that name.
+    /// Adds what the call and workflow grains need: options (sections <c>Processing</c> and <c>Lifecycle</c>),
+    /// the compact serializer for the <see cref="Names.GrainStorage"/> storage, the follow-up registry, and the
+    /// <see cref="Names.StreamProvider"/> memory stream provider (implicit subscriptions only). The host chooses
+    /// the storage and reminder providers itself (memory for the embedded default, PostgreSQL for durable mode).
     /// </summary>
     public static ISiloBuilder AddCallEventProcessing(this ISiloBuilder silo)
     {
@@ -20,7 +24,18 @@ public static class SiloBuilderExtensions
                 o => o.MaxEventsPerEntity is >= ProcessingOptions.MinEventsPerEntity and <= ProcessingOptions.MaxEventsLimit,
                 $"Processing:MaxEventsPerEntity must be between {ProcessingOptions.MinEventsPerEntity} and {ProcessingOptions.MaxEventsLimit}.")
             .ValidateOnStart();
+        silo.Services.AddOptions<LifecycleOptions>()
+            .BindConfiguration(LifecycleOptions.Section)
+            .Validate(o => o.PcaDeadline > TimeSpan.Zero && o.EndDeadline > TimeSpan.Zero, "Lifecycle:PcaDeadline and Lifecycle:EndDeadline must be positive.")
+            .Validate(o => o.TickPeriod >= TimeSpan.FromSeconds(1), "Lifecycle:TickPeriod must be at least 1 second (and not below ReminderOptions.MinimumReminderPeriod).")
+            .ValidateOnStart();
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>(Names.GrainStorage);
+        silo.Services.TryAddSingleton<FollowUpRegistry>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+
+        // Memory streams lose queued events when a silo dies; the grains' outbox and reminder make delivery
+        // at-least-once regardless. Implicit subscriptions only, so no pub-sub store is needed.
+        silo.AddMemoryStreams(Names.StreamProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         return silo;
     }
 }

@@ -4,12 +4,18 @@ using Microsoft.Extensions.Options;
 
 namespace CallEvents.Grains;
 
-/// <summary>One workflow execution's lifecycle, keyed <c>{source}/{executionId}</c>.</summary>
+/// <summary>
+/// One workflow execution's lifecycle, keyed <c>{source}/{executionId}</c>: reconciliation, and
+/// <c>workflow-completed</c> / <c>workflow-failed</c> once each.
+/// </summary>
 public sealed class WorkflowExecutionGrain(
     [PersistentState("workflow", Names.GrainStorage)] IPersistentState<EventLogState> state,
     IOptions<ProcessingOptions> options,
+    IOptions<LifecycleOptions> lifecycle,
+    FollowUpRegistry consumers,
+    TimeProvider time,
     ILogger<WorkflowExecutionGrain> logger)
-    : EventLogGrain<WorkflowSnapshot>(state, options, logger), IWorkflowExecutionGrain
+    : EventLogGrain<WorkflowSnapshot>(state, options, lifecycle, consumers, time, logger), IWorkflowExecutionGrain
 {
     /// <inheritdoc/>
     protected override EntityKind Kind => EntityKind.WorkflowExecution;
@@ -24,6 +30,9 @@ public sealed class WorkflowExecutionGrain(
     public Task<EventHistory?> GetEventsAsync() => GetEventsCoreAsync();
 
     /// <inheritdoc/>
+    public Task ConfirmEmissionAsync(Guid emissionId, string consumer) => ConfirmEmissionCoreAsync(emissionId, consumer);
+
+    /// <inheritdoc/>
     protected override string KeyOf(IncomingEvent incoming) => GrainKeys.Workflow(incoming.Source, incoming.EntityId);
 
     /// <inheritdoc/>
@@ -35,4 +44,33 @@ public sealed class WorkflowExecutionGrain(
     /// <inheritdoc/>
     protected override WorkflowSnapshot Reconcile(string key, IReadOnlyCollection<IncomingEvent> events, int duplicateCount) =>
         WorkflowReconciler.Reconcile(key, events, duplicateCount);
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(string Marker, LifecycleEvent Event)> EmissionsFor(WorkflowSnapshot snapshot, DateTimeOffset now)
+    {
+        var streamNamespace = snapshot.Status switch
+        {
+            WorkflowPhase.Completed => StreamNamespaces.WorkflowCompleted,
+            WorkflowPhase.Failed => StreamNamespaces.WorkflowFailed,
+            _ => null,
+        };
+        if (streamNamespace is not null)
+        {
+            yield return (streamNamespace, new WorkflowFinishedEvent
+            {
+                EmissionId = Guid.NewGuid(),
+                Namespace = streamNamespace,
+                Key = snapshot.Key,
+                Source = snapshot.Source,
+                EmittedAt = now,
+                ExecutionId = snapshot.ExecutionId,
+                WorkflowId = snapshot.WorkflowId,
+                WorkflowName = snapshot.WorkflowName,
+                Status = snapshot.Status,
+                FailureReason = snapshot.FailureReason,
+                NodeExecutions = snapshot.NodeExecutions,
+                Phases = snapshot.Phases,
+            });
+        }
+    }
 }

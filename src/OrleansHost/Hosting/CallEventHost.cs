@@ -43,6 +43,7 @@ public static class CallEventHost
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
                 silo.AddMemoryGrainStorage(Names.GrainStorage);
+                silo.UseInMemoryReminderService();
             }
 
             silo.AddCallEventProcessing();

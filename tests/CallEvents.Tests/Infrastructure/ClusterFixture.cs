@@ -23,6 +23,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(Names.GrainStorage);
+            silo.UseInMemoryReminderService();
             silo.AddCallEventProcessing();
         });
         Cluster = builder.Build();
