@@ -18,6 +18,13 @@ public sealed class LifecycleOptions
     /// </summary>
     public TimeSpan TickPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Publish an emission right after the state write that caused it (default true). False leaves every emission
+    /// to the lifecycle reminder, as if the silo had died between the write and the publish: a fault drill that
+    /// shows delivery does not depend on the publish. Not for normal operation (it delays follow-ups by a tick).
+    /// </summary>
+    public bool PublishAfterWrite { get; set; } = true;
+
     /// <summary>Comma-separated sources whose calls are expected to deliver PCA after they end (default: both).</summary>
     public string ExpectPcaFrom { get; set; } = $"{EventSources.Verbex},{EventSources.SubVerse}";
 

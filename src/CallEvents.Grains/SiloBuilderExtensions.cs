@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Streams;
 using Orleans.Storage;
@@ -29,6 +31,15 @@ public static class SiloBuilderExtensions
             .Validate(o => o.PcaDeadline > TimeSpan.Zero && o.EndDeadline > TimeSpan.Zero, "Lifecycle:PcaDeadline and Lifecycle:EndDeadline must be positive.")
             .Validate(o => o.TickPeriod >= TimeSpan.FromSeconds(1), "Lifecycle:TickPeriod must be at least 1 second (and not below ReminderOptions.MinimumReminderPeriod).")
             .ValidateOnStart();
+        // A tick period configured below Orleans' minimum reminder period lowers that minimum, instead of
+        // failing every registration at run time.
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<LifecycleOptions>>((reminders, lifecycle) =>
+        {
+            if (lifecycle.Value.TickPeriod < reminders.MinimumReminderPeriod)
+            {
+                reminders.MinimumReminderPeriod = lifecycle.Value.TickPeriod;
+            }
+        });
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>(Names.GrainStorage);
         silo.Services.TryAddSingleton<FollowUpRegistry>();
         silo.Services.TryAddSingleton(TimeProvider.System);

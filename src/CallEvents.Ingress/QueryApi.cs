@@ -10,7 +10,8 @@ public static class QueryApi
 {
     /// <summary>
     /// Maps <c>GET /calls/{source}/{callId}</c>, <c>GET /calls/{source}/{callId}/events</c>,
-    /// <c>GET /workflows/{executionId}</c> and <c>GET /workflows/{executionId}/events</c>.
+    /// <c>GET /workflows/{executionId}</c>, <c>GET /workflows/{executionId}/events</c>, and the follow-ups
+    /// of both (<c>GET …/follow-ups</c>, <c>DELETE …/follow-ups/{actionId}</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapCallQueryApi(this IEndpointRouteBuilder app)
     {
@@ -26,6 +27,7 @@ public static class QueryApi
             QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
         workflows.MapGet("/{executionId}/events", (string executionId, HttpContext context, GrainGateway gateway) =>
             QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(), h => TypedResults.Ok(HistoryView.From(h))));
+        FollowUpApi.Map(calls, workflows);
         return app;
     }
 

@@ -148,7 +148,11 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
             return new IngestResult(IngestStatus.NotStored, Log.Count, "the event could not be stored");
         }
 
-        await PublishAsync(emitted);
+        if (Lifecycle.PublishAfterWrite)
+        {
+            await PublishAsync(emitted);
+        }
+
         return new IngestResult(
             incoming.Type == NormalizedEventType.Unknown ? IngestStatus.Unrecognized : IngestStatus.Accepted,
             Log.Count);

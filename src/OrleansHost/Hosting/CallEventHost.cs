@@ -1,4 +1,5 @@
 using CallEvents;
+using CallEvents.FollowUps;
 using CallEvents.Ingress;
 using CallEvents.PostgreSql;
 using Orleans.Configuration;
@@ -47,6 +48,7 @@ public static class CallEventHost
             }
 
             silo.AddCallEventProcessing();
+            silo.AddCallbackFollowUps();
             configureSilo?.Invoke(silo);
         });
 

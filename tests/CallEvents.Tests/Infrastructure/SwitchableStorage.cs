@@ -32,9 +32,8 @@ public sealed class SwitchableStorage(Serializer serializer) : IGrainStorage, IL
 
     public int Writes => Volatile.Read(ref _writes);
 
-    public bool Holds(string stateName, GrainId grainId) => _rows.ContainsKey((stateName, grainId));
-
-    public int RowCount => _rows.Count;
+    /// <summary>Whether any stored row belongs to a grain whose key contains <paramref name="text"/>.</summary>
+    public bool HoldsAnyKeyContaining(string text) => _rows.Keys.Any(k => k.Item2.Key.ToString()!.Contains(text, StringComparison.Ordinal));
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace CallEvents.FollowUps.Callbacks;
+
+/// <summary>Evaluates the callback rules and sends callbacks; shared by the built-in callback follow-up grains.</summary>
+public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients)
+{
+    /// <summary>The named HTTP client callbacks are sent with.</summary>
+    public const string HttpClientName = "callevents-callbacks";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>The first rule matching the emission, as a plan; null when none matches.</summary>
+    public FollowUpPlan? Decide(LifecycleEvent lifecycleEvent)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycleEvent);
+        var current = options.CurrentValue;
+        var rule = current.Rules.FirstOrDefault(r => Matches(r, lifecycleEvent));
+        if (rule is null)
+        {
+            return null;
+        }
+
+        var body = JsonSerializer.Serialize(
+            new { rule = rule.Name, emission = lifecycleEvent.Namespace, key = lifecycleEvent.Key, @event = (object)lifecycleEvent },
+            Json);
+        return new FollowUpPlan(rule.Name, rule.Delay, rule.Url ?? current.DefaultUrl, body);
+    }
+
+    /// <summary>POSTs the callback with its id as <c>Idempotency-Key</c>; failures say whether a retry may help.</summary>
+    public async Task SendAsync(ScheduledActionRecord action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        using var request = new HttpRequestMessage(HttpMethod.Post, action.Target)
+        {
+            Content = new StringContent(action.Payload ?? "{}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", action.Id);
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("callevents-followups", "1.0"));
+        using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var status = (int)response.StatusCode;
+        var transient = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+        throw new FollowUpActionException($"HTTP {status}", transient);
+    }
+
+    private static bool Matches(CallbackRule rule, LifecycleEvent e)
+    {
+        var trigger = Enum.Parse<CallbackTrigger>(rule.On, ignoreCase: true);
+        var triggered = (trigger, e) switch
+        {
+            (CallbackTrigger.PcaReady, CallPcaReadyEvent) => true,
+            (CallbackTrigger.Stalled, CallStalledEvent) => true,
+            (CallbackTrigger.WorkflowCompleted, WorkflowFinishedEvent { Status: WorkflowPhase.Completed }) => true,
+            (CallbackTrigger.WorkflowFailed, WorkflowFinishedEvent { Status: WorkflowPhase.Failed }) => true,
+            _ => false,
+        };
+        if (!triggered || !Is(rule.Source, e.Source))
+        {
+            return false;
+        }
+
+        return e switch
+        {
+            CallPcaReadyEvent pca => CallMatches(rule, pca)
+                && Is(rule.PcaStatus, pca.Pca.Status)
+                && Is(rule.PcaReason, pca.Pca.Reason)
+                && Is(rule.Sentiment, pca.Pca.Analysis?.Sentiment)
+                && rule.CustomFields.All(f => pca.Pca.Analysis?.CustomFields.TryGetValue(f.Key, out var v) == true && Is(f.Value, v)),
+            CallStalledEvent stalled => CallMatches(rule, stalled) && Is(rule.StallReason, stalled.Reason.ToString()),
+            WorkflowFinishedEvent workflow => Is(rule.WorkflowId, workflow.WorkflowId),
+            _ => false,
+        };
+    }
+
+    private static bool CallMatches(CallbackRule rule, CallLifecycleEvent call) =>
+        Is(rule.AgentId, call.AgentId) && Is(rule.Outcome, call.Outcome.ToString());
+
+    private static bool Is(string? wanted, string? actual) =>
+        wanted is null || string.Equals(wanted, actual, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CallEvents.Ingress;
+
+/// <summary>
+/// Follow-ups of a call or workflow execution across every registered follow-up grain (built-in callbacks and
+/// custom ones): <c>GET …/follow-ups</c> lists decisions, scheduled actions and attempts; <c>DELETE
+/// …/follow-ups/{actionId}</c> cancels an action that has not run.
+/// </summary>
+internal static class FollowUpApi
+{
+    private static readonly string[] CallNamespaces = [StreamNamespaces.CallPcaReady, StreamNamespaces.CallStalled];
+    private static readonly string[] WorkflowNamespaces = [StreamNamespaces.WorkflowCompleted, StreamNamespaces.WorkflowFailed];
+
+    public static void Map(RouteGroupBuilder calls, RouteGroupBuilder workflows)
+    {
+        calls.MapGet("/{source}/{callId}/follow-ups", (string source, string callId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            ListAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, async g => await g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync() is not null));
+        calls.MapDelete("/{source}/{callId}/follow-ups/{actionId}", (string source, string callId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            CancelAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId));
+        workflows.MapGet("/{executionId}/follow-ups", (string executionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            ListAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, async g => await g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync() is not null));
+        workflows.MapDelete("/{executionId}/follow-ups/{actionId}", (string executionId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            CancelAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, GrainGateway gateway, FollowUpRegistry registry, string key, string[] namespaces, Func<IGrainFactory, Task<bool>> entityExists)
+    {
+        var consumers = registry.ConsumersOfAny(namespaces);
+        var answer = await gateway.QueryAsync(
+            async grains =>
+            {
+                var records = await Task.WhenAll(consumers.Select(c => grains.GetGrain<IFollowUpGrain>(key, c).GetFollowUpsAsync()));
+                var found = records.OfType<FollowUpRecord>().ToList();
+                return found.Count > 0 || await entityExists(grains) ? new FollowUpsView(key, found) : null;
+            },
+            $"follow-ups of {key}",
+            context.RequestAborted);
+        if (answer.Unavailable)
+        {
+            return Answers.Unavailable(context, gateway.RetryAfterSeconds, answer.Failure!);
+        }
+
+        return answer.Value is { } view ? TypedResults.Ok(view) : Answers.NotFound($"No events were ever accepted for {key}.");
+    }
+
+    private static async Task<IResult> CancelAsync(HttpContext context, GrainGateway gateway, FollowUpRegistry registry, string key, string[] namespaces, string actionId)
+    {
+        var consumers = registry.ConsumersOfAny(namespaces);
+        var answer = await gateway.QueryAsync(
+            async grains =>
+            {
+                var results = await Task.WhenAll(consumers.Select(c => grains.GetGrain<IFollowUpGrain>(key, c).CancelAsync(actionId)));
+                return new CancelView(
+                    key,
+                    actionId,
+                    results.Contains(CancelResult.Cancelled) ? CancelResult.Cancelled
+                        : results.Contains(CancelResult.AlreadyFinished) ? CancelResult.AlreadyFinished
+                        : CancelResult.NotFound);
+            },
+            $"follow-ups of {key}",
+            context.RequestAborted);
+        if (answer.Unavailable)
+        {
+            return Answers.Unavailable(context, gateway.RetryAfterSeconds, answer.Failure!);
+        }
+
+        return answer.Value!.Result switch
+        {
+            CancelResult.Cancelled => TypedResults.Ok(answer.Value),
+            CancelResult.AlreadyFinished => Answers.Problem(StatusCodes.Status409Conflict, "Already finished", $"Action {actionId} of {key} already ran or was cancelled."),
+            _ => Answers.NotFound($"No scheduled action {actionId} for {key}."),
+        };
+    }
+}
+
+/// <summary>Every follow-up record of one key.</summary>
+/// <param name="Key">The call or workflow-execution key.</param>
+/// <param name="FollowUps">One record per follow-up grain that decided something for it.</param>
+public sealed record FollowUpsView(string Key, IReadOnlyList<FollowUpRecord> FollowUps);
+
+/// <summary>The answer to a cancellation.</summary>
+/// <param name="Key">The call or workflow-execution key.</param>
+/// <param name="ActionId">The action.</param>
+/// <param name="Result">What happened.</param>
+public sealed record CancelView(string Key, string ActionId, CancelResult Result);

@@ -1,0 +1,31 @@
+namespace CallEvents.Tests.Infrastructure;
+
+/// <summary>Host arguments for follow-up tests: second-scale ticks and deadlines, and callback rules aimed at a receiver.</summary>
+public static class FollowUpHostArgs
+{
+    public static List<string> For(CallbackReceiver receiver, TimeSpan? scheduledDelay = null, TimeSpan? tick = null) =>
+    [
+        $"--Lifecycle:TickPeriod={tick ?? TimeSpan.FromSeconds(1)}",
+        "--Lifecycle:PcaDeadline=00:00:02",
+        "--Lifecycle:EndDeadline=00:00:03",
+        "--FollowUps:TickPeriod=00:00:01",
+        "--FollowUps:FirstRetryDelay=00:00:00.100",
+        $"--FollowUps:Callbacks:DefaultUrl={receiver.Url}/pca",
+        "--FollowUps:Callbacks:Rules:0:Name=escalate-negative",
+        "--FollowUps:Callbacks:Rules:0:Sentiment=negative",
+        $"--FollowUps:Callbacks:Rules:0:Url={receiver.Url}/negative",
+        "--FollowUps:Callbacks:Rules:1:Name=slow-agent",
+        "--FollowUps:Callbacks:Rules:1:AgentId=agent-slow",
+        "--FollowUps:Callbacks:Rules:1:Delay=00:05:00",
+        "--FollowUps:Callbacks:Rules:2:Name=scheduled",
+        "--FollowUps:Callbacks:Rules:2:AgentId=agent-scheduled",
+        $"--FollowUps:Callbacks:Rules:2:Delay={scheduledDelay ?? TimeSpan.FromSeconds(4)}",
+        "--FollowUps:Callbacks:Rules:3:Name=every-pca",
+        "--FollowUps:Callbacks:Rules:4:Name=stalled",
+        "--FollowUps:Callbacks:Rules:4:On=Stalled",
+        $"--FollowUps:Callbacks:Rules:4:Url={receiver.Url}/stalled",
+        "--FollowUps:Callbacks:Rules:5:Name=workflow-done",
+        "--FollowUps:Callbacks:Rules:5:On=WorkflowCompleted",
+        $"--FollowUps:Callbacks:Rules:5:Url={receiver.Url}/workflow",
+    ];
+}
