@@ -27,6 +27,7 @@ namespace CallEvents.FollowUps;
 public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscriptionObserver, IAsyncObserver<LifecycleEvent>, IRemindable
 {
     private const string ActionReminderPrefix = "action:";
+    private static readonly TimeSpan MinimumReminderDue = TimeSpan.FromSeconds(1);
 
     private readonly IPersistentState<FollowUpState> _state;
     private readonly FollowUpServices _services;
@@ -107,9 +108,12 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             action is null ? "no action" : $"{action.Name} due {action.DueAt:O}");
 
         // The reminder first: once the decision is stored, its action must not depend on this activation.
+        // Orleans anchors reminder ticks at registration time + due time, and a tick already in the past when the
+        // reminder service looks at it is skipped to the next period; so the durable reminder gets at least a
+        // second, and a grain timer runs the action on time while this activation lives.
         if (action is not null)
         {
-            await this.RegisterOrUpdateReminder(ActionReminderPrefix + action.Id, Max(plan!.Delay, TimeSpan.Zero), _services.Options.TickPeriod);
+            await this.RegisterOrUpdateReminder(ActionReminderPrefix + action.Id, Max(plan!.Delay, MinimumReminderDue), _services.Options.TickPeriod);
         }
 
         _state.State.Decisions.Add(decision);
@@ -135,6 +139,15 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         }
 
         FollowUpMessages.Decided(_logger, item.Key, item.Namespace, decision.Summary);
+        if (action is not null)
+        {
+            this.RegisterGrainTimer(
+                static (state, _) => state.Grain.RunIfDueAsync(state.ActionId),
+                (Grain: this, ActionId: action.Id),
+                Max(plan!.Delay, TimeSpan.Zero),
+                Timeout.InfiniteTimeSpan);
+        }
+
         await ConfirmAsync(item);
     }
 
@@ -152,7 +165,26 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             return;
         }
 
-        var id = reminderName[ActionReminderPrefix.Length..];
+        await RunIfDueAsync(reminderName[ActionReminderPrefix.Length..]);
+    }
+
+    /// <inheritdoc/>
+    public Task<FollowUpRecord?> GetFollowUpsAsync()
+    {
+        if (_state.State.Decisions.Count == 0)
+        {
+            DeactivateOnIdle();
+            return Task.FromResult<FollowUpRecord?>(null);
+        }
+
+        return Task.FromResult<FollowUpRecord?>(new FollowUpRecord(
+            this.GetPrimaryKeyString(), FollowUpName, [.. _state.State.Decisions], [.. _state.State.Actions]));
+    }
+
+    /// <summary>Runs a scheduled action whose time has come (from its reminder or its timer, whichever is first).</summary>
+    private async Task RunIfDueAsync(string id)
+    {
+        var reminderName = ActionReminderPrefix + id;
         var index = _state.State.Actions.FindIndex(a => a.Id == id);
         if (index < 0 || _state.State.Actions[index].Status != ActionStatus.Scheduled)
         {
@@ -187,19 +219,6 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         }
 
         await UnregisterAsync(reminderName);
-    }
-
-    /// <inheritdoc/>
-    public Task<FollowUpRecord?> GetFollowUpsAsync()
-    {
-        if (_state.State.Decisions.Count == 0)
-        {
-            DeactivateOnIdle();
-            return Task.FromResult<FollowUpRecord?>(null);
-        }
-
-        return Task.FromResult<FollowUpRecord?>(new FollowUpRecord(
-            this.GetPrimaryKeyString(), FollowUpName, [.. _state.State.Decisions], [.. _state.State.Actions]));
     }
 
     /// <inheritdoc/>
