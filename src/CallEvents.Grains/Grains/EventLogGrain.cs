@@ -184,11 +184,16 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
             State.Pending[index] = State.Pending[index] with { AwaitingConsumers = remaining };
         }
 
-        await StopTicksIfIdleAsync();
+        var idle = MarkTicksIdle();
         if (!await Log.CommitAsync(checkpoint, $"Confirmation of {emissionId} by {consumer}"))
         {
             // The consumer learns it was not recorded; the republish brings the emission back and it confirms again.
             throw new InvalidOperationException($"The confirmation of emission {emissionId} could not be stored; it will be republished.");
+        }
+
+        if (idle)
+        {
+            await UnregisterTickAsync();
         }
     }
 
@@ -210,8 +215,15 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
 
         var emitted = Log.IsEmpty ? [] : StageEmissions(Current(), Time.GetUtcNow());
         changed |= emitted.Count > 0;
+        if (!State.TickRegistered && !Log.IsEmpty && NeedsTicks(Current()))
+        {
+            // This tick proves the reminder exists; the state says otherwise only after an unlucky failed write.
+            State.TickRegistered = true;
+            changed = true;
+        }
+
         var republish = State.Pending.Where(p => !emitted.Contains(p)).ToList();
-        changed |= await StopTicksIfIdleAsync();
+        changed |= MarkTicksIdle();
         if (changed && !await Log.CommitAsync(checkpoint, "Lifecycle tick"))
         {
             _snapshot = null;
@@ -219,6 +231,11 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
         }
 
         await PublishAsync([.. republish, .. emitted]);
+        if (!State.TickRegistered)
+        {
+            // This tick proves the reminder exists, whatever the state says; nothing needs it any more.
+            await UnregisterTickAsync();
+        }
     }
 
     /// <summary>The current snapshot, reconciled once per change.</summary>
@@ -276,28 +293,35 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
         return changed;
     }
 
-    private async Task<bool> StopTicksIfIdleAsync()
+    /// <summary>
+    /// Marks the lifecycle reminder as no longer needed (stored with the next write); the caller removes it after
+    /// that write. The other order could leave state saying "registered" with no reminder behind it; this order
+    /// at worst leaves a reminder whose next tick finds nothing to do and removes itself.
+    /// </summary>
+    private bool MarkTicksIdle()
     {
         if (!State.TickRegistered || (!Log.IsEmpty && NeedsTicks(Current())))
         {
             return false;
         }
 
+        State.TickRegistered = false;
+        return true;
+    }
+
+    private async Task UnregisterTickAsync()
+    {
         try
         {
             if (await this.GetReminder(TickReminder) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);
             }
-
-            State.TickRegistered = false;
-            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Harmless: the next tick finds nothing to do and tries again.
             EventLogMessages.NotStored(_logger, ex, Key, "Reminder removal");
-            return false;
         }
     }
 
