@@ -17,14 +17,18 @@ public sealed class HostInstance : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private HostInstance(WebApplication app, Uri baseAddress)
+    private HostInstance(WebApplication app, Uri baseAddress, int gatewayPort)
     {
         _app = app;
         BaseAddress = baseAddress;
+        GatewayPort = gatewayPort;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The silo's client gateway port, for external <see cref="IClusterClient"/>s.</summary>
+    public int GatewayPort { get; }
 
     public HttpClient Http { get; }
 
@@ -32,11 +36,12 @@ public sealed class HostInstance : IAsyncDisposable
 
     public static async Task<HostInstance> StartAsync(string? connectionString, string clusterId, IEnumerable<string>? extraArgs = null, Action<ISiloBuilder>? configureSilo = null)
     {
+        var gatewayPort = FreePort.Get();
         List<string> args =
         [
             "--urls", "http://127.0.0.1:0",
             $"--Orleans:SiloPort={FreePort.Get()}",
-            $"--Orleans:GatewayPort={FreePort.Get()}",
+            $"--Orleans:GatewayPort={gatewayPort}",
             $"--Orleans:ClusterId={clusterId}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans=Error",
@@ -50,7 +55,7 @@ public sealed class HostInstance : IAsyncDisposable
         var app = CallEventHost.Build([.. args], configureSilo: configureSilo);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new HostInstance(app, new Uri(address));
+        return new HostInstance(app, new Uri(address), gatewayPort);
     }
 
     public Task<HttpResponseMessage> PostAsync(string source, byte[] body, string contentType = "application/json", params (string Name, string Value)[] headers)
