@@ -13,6 +13,7 @@
 #   BASE_HTTP_PORT=5081 BASE_SILO_PORT=11111 BASE_GATEWAY_PORT=30000 PG_PORT=55432
 #   HTTP_PORTS / SILO_PORTS / GATEWAY_PORTS  space-separated explicit ports (override the bases)
 #   CLUSTER_ID=callevents-local   HOST_DLL=<built OrleansHost.dll> (default: builds src/OrleansHost in Release)
+#   SILO_ARGS="--Key=value ..."  extra arguments for every silo (configuration, e.g. --FollowUps:Callbacks:DefaultUrl=...)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${CALLEVENTS_CLUSTER_DIR:-$repo/.local/cluster}"
@@ -21,6 +22,13 @@ pg_port="${PG_PORT:-55432}"
 mkdir -p "$dir"
 
 log() { echo "local-cluster: $*" >&2; }
+
+# Alive and not a zombie (a SIGKILLed silo may linger as one where nothing reaps orphans).
+alive() {
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]
+}
 
 pg_bin() {
   if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi
@@ -80,13 +88,13 @@ case "$cmd" in
     read -r -a gw <<<"$(ports "${GATEWAY_PORTS:-}" "${BASE_GATEWAY_PORT:-30000}" "$n")"
     for i in $(seq 1 "$n"); do
       pidfile="$dir/silo-$i.pid"
-      if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      if [ -f "$pidfile" ] && alive "$(cat "$pidfile")"; then
         log "silo $i already running (pid $(cat "$pidfile"))"; continue
       fi
       setsid dotnet "$dll" --contentRoot "$(dirname "$dll")" \
         --urls "http://127.0.0.1:${http[$((i-1))]}" \
         --Orleans:SiloPort="${silo[$((i-1))]}" --Orleans:GatewayPort="${gw[$((i-1))]}" \
-        --Orleans:ClusterId="$cluster_id" --ConnectionStrings:Orleans="$cs" \
+        --Orleans:ClusterId="$cluster_id" --ConnectionStrings:Orleans="$cs" ${SILO_ARGS:-} \
         >"$dir/silo-$i.log" 2>&1 < /dev/null &
       echo $! >"$pidfile"
       echo "${http[$((i-1))]}" >"$dir/silo-$i.http"
@@ -95,7 +103,7 @@ case "$cmd" in
       port=$(cat "$dir/silo-$i.http")
       for _ in $(seq 1 120); do
         if curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1; then break; fi
-        if ! kill -0 "$(cat "$dir/silo-$i.pid")" 2>/dev/null; then log "silo $i exited; its log:"; tail -n 40 "$dir/silo-$i.log" >&2; exit 1; fi
+        if ! alive "$(cat "$dir/silo-$i.pid")"; then log "silo $i exited; its log:"; tail -n 40 "$dir/silo-$i.log" >&2; exit 1; fi
         sleep 0.5
       done
       curl -sf "http://127.0.0.1:$port/" >/dev/null || { log "silo $i did not answer on port $port"; tail -n 40 "$dir/silo-$i.log" >&2; exit 1; }
@@ -106,22 +114,25 @@ case "$cmd" in
     for pidfile in "$dir"/silo-*.pid; do
       [ -e "$pidfile" ] || { echo "no silos"; break; }
       i=$(basename "$pidfile" .pid); port=$(cat "$dir/$i.http")
-      if kill -0 "$(cat "$pidfile")" 2>/dev/null && curl -sf "http://127.0.0.1:$port/" >/dev/null; then s=up; else s=down; fi
+      if alive "$(cat "$pidfile")" && curl -sf "http://127.0.0.1:$port/" >/dev/null; then s=up; else s=down; fi
       echo "$i: http://127.0.0.1:$port pid $(cat "$pidfile") $s"
     done
     ;;
   kill)
     i="${2:?which silo (1-based)?}"
-    kill -KILL "$(cat "$dir/silo-$i.pid")" && log "silo $i killed (SIGKILL)"
+    pid=$(cat "$dir/silo-$i.pid")
+    kill -KILL "$pid"
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+    log "silo $i killed (SIGKILL)"
     ;;
   stop)
     for pidfile in "$dir"/silo-*.pid; do
       [ -e "$pidfile" ] || continue
       pid=$(cat "$pidfile")
-      if kill -0 "$pid" 2>/dev/null; then
+      if alive "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$pid" 2>/dev/null && { log "silo pid $pid did not stop; SIGKILL"; kill -KILL "$pid" || true; }
+        for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.5; done
+        alive "$pid" && { log "silo pid $pid did not stop; SIGKILL"; kill -KILL "$pid" || true; }
       fi
       rm -f "$pidfile" "${pidfile%.pid}.http"
     done
