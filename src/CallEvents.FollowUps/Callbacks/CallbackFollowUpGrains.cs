@@ -1,35 +1,31 @@
 namespace CallEvents.FollowUps.Callbacks;
 
-/// <summary>The built-in callback follow-up for calls: PCA-ready and stalled calls, per <see cref="CallbackOptions"/>.</summary>
+/// <summary>The built-in callback follow-up: decides by <see cref="CallbackOptions"/> rules, acts by HTTP POST.</summary>
+public abstract class CallbackFollowUpGrain(IPersistentState<FollowUpState> state, FollowUpServices services, CallbackDispatcher dispatcher)
+    : FollowUpGrain(state, services)
+{
+    /// <inheritdoc/>
+    protected override Task<FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent) => Task.FromResult(dispatcher.Decide(lifecycleEvent));
+
+    /// <inheritdoc/>
+    protected override Task ExecuteAsync(ScheduledActionRecord action, CancellationToken cancellationToken) =>
+        dispatcher.SendAsync(action, cancellationToken);
+}
+
+/// <summary>Callbacks for calls: PCA-ready and stalled calls.</summary>
 [ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
 [ImplicitStreamSubscription(StreamNamespaces.CallStalled)]
 public sealed class CallCallbackFollowUpGrain(
     [PersistentState("call-callbacks", Names.GrainStorage)] IPersistentState<FollowUpState> state,
     FollowUpServices services,
     CallbackDispatcher dispatcher)
-    : FollowUpGrain(state, services)
-{
-    /// <inheritdoc/>
-    protected override Task<FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent) => Task.FromResult(dispatcher.Decide(lifecycleEvent));
+    : CallbackFollowUpGrain(state, services, dispatcher);
 
-    /// <inheritdoc/>
-    protected override Task ExecuteAsync(ScheduledActionRecord action, CancellationToken cancellationToken) =>
-        dispatcher.SendAsync(action, cancellationToken);
-}
-
-/// <summary>The built-in callback follow-up for workflow executions: completed and failed, per <see cref="CallbackOptions"/>.</summary>
+/// <summary>Callbacks for workflow executions: completed and failed.</summary>
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowCompleted)]
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowFailed)]
 public sealed class WorkflowCallbackFollowUpGrain(
     [PersistentState("workflow-callbacks", Names.GrainStorage)] IPersistentState<FollowUpState> state,
     FollowUpServices services,
     CallbackDispatcher dispatcher)
-    : FollowUpGrain(state, services)
-{
-    /// <inheritdoc/>
-    protected override Task<FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent) => Task.FromResult(dispatcher.Decide(lifecycleEvent));
-
-    /// <inheritdoc/>
-    protected override Task ExecuteAsync(ScheduledActionRecord action, CancellationToken cancellationToken) =>
-        dispatcher.SendAsync(action, cancellationToken);
-}
+    : CallbackFollowUpGrain(state, services, dispatcher);
