@@ -81,6 +81,12 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
     public async Task OnNextAsync(LifecycleEvent item, StreamSequenceToken? token = null)
     {
         ArgumentNullException.ThrowIfNull(item);
+        if (!_services.Registry.ConsumersOf(item.Namespace).Contains(FollowUpName))
+        {
+            // Subscribed by attribute, but not consuming this namespace in this deployment (see AddFollowUpGrain).
+            return;
+        }
+
         if (_state.State.Decisions.Exists(d => d.EmissionId == item.EmissionId))
         {
             // A republished emission we already decided on: only the confirmation may have been lost.
@@ -339,7 +345,7 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
 
 internal static partial class FollowUpMessages
 {
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Follow-up for {Key} on {Namespace}: {Summary}")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Follow-up for {Key} on {Namespace}: {Summary}")]
     public static partial void Decided(ILogger logger, string key, string @namespace, string summary);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Follow-up decision for {Key} on {Namespace} not stored; it will be taken again on republish")]

@@ -15,7 +15,13 @@ public static class FollowUpSiloBuilderExtensions
     /// producers wait for its confirmation (so nothing is lost if a silo dies), and the shared follow-up
     /// services (options section <c>FollowUps</c>) are added.
     /// </summary>
-    public static ISiloBuilder AddFollowUpGrain<TGrain>(this ISiloBuilder silo)
+    /// <param name="silo">The silo builder.</param>
+    /// <param name="consumes">
+    /// Optional: decides once, at startup, whether the grain consumes a namespace it subscribes to (e.g. only when
+    /// it is configured to act on it). A grain that does not consume a namespace ignores its events: no decision,
+    /// no write, and producers do not wait for it.
+    /// </param>
+    public static ISiloBuilder AddFollowUpGrain<TGrain>(this ISiloBuilder silo, Func<IServiceProvider, string, bool>? consumes = null)
         where TGrain : FollowUpGrain
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -28,7 +34,7 @@ public static class FollowUpSiloBuilderExtensions
             throw new InvalidOperationException($"{typeof(TGrain).FullName} has no [ImplicitStreamSubscription] for any of: {string.Join(", ", StreamNamespaces.All)}.");
         }
 
-        silo.Services.AddSingleton(new FollowUpRegistration(typeof(TGrain).FullName!, namespaces));
+        silo.Services.AddSingleton(new FollowUpRegistration(typeof(TGrain).FullName!, namespaces, consumes));
         AddFollowUpServices(silo.Services);
         return silo;
     }
@@ -46,8 +52,10 @@ public static class FollowUpSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<CallbackOptions>, CallbackOptionsValidator>();
         silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         silo.Services.TryAddSingleton<CallbackDispatcher>();
-        silo.AddFollowUpGrain<CallCallbackFollowUpGrain>();
-        silo.AddFollowUpGrain<WorkflowCallbackFollowUpGrain>();
+        // Without a rule for a namespace the callback grains do not consume it, so an unconfigured deployment pays
+        // nothing for them.
+        silo.AddFollowUpGrain<CallCallbackFollowUpGrain>(HasRuleFor);
+        silo.AddFollowUpGrain<WorkflowCallbackFollowUpGrain>(HasRuleFor);
         return silo;
     }
 
@@ -80,7 +88,7 @@ public static class FollowUpSiloBuilderExtensions
             var registry = new FollowUpRegistry();
             foreach (var registration in sp.GetServices<FollowUpRegistration>())
             {
-                foreach (var ns in registration.Namespaces)
+                foreach (var ns in registration.Namespaces.Where(ns => registration.Consumes?.Invoke(sp, ns) ?? true))
                 {
                     registry.Add(ns, registration.GrainClass);
                 }
@@ -90,7 +98,11 @@ public static class FollowUpSiloBuilderExtensions
         }));
     }
 
-    private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces);
+    private static bool HasRuleFor(IServiceProvider services, string streamNamespace) =>
+        services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules
+            .Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
+
+    private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces, Func<IServiceProvider, string, bool>? Consumes);
 
     private sealed class CallbackOptionsValidator : IValidateOptions<CallbackOptions>
     {

@@ -177,7 +177,7 @@ internal static partial class EventLogMessages
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Publishing {Namespace} for {GrainKey} failed; it stays pending and is republished by the lifecycle reminder")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string grainKey, string @namespace);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "{GrainKey} emitted {Namespace} (emission {EmissionId}) awaiting {ConsumerCount} consumer(s)")]
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "{GrainKey} emitted {Namespace} (emission {EmissionId}) awaiting {ConsumerCount} consumer(s)")]
     public static partial void Emitted(ILogger logger, string grainKey, string @namespace, Guid emissionId, int consumerCount);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Call {GrainKey} stalled: {Reason} since {WaitingSince}")]

@@ -4,7 +4,7 @@ namespace CallEvents.Ingress;
 
 internal static partial class IngressMessages
 {
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Rejected a {Source} delivery: bad field {Field}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Rejected a {Source} delivery: bad field {Field}")]
     public static partial void Rejected(ILogger logger, string source, string field);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Grain {Target} did not answer within {Timeout}; answered 503")]

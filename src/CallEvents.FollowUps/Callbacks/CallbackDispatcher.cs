@@ -56,6 +56,15 @@ public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options,
         throw new FollowUpActionException($"HTTP {status}", transient);
     }
 
+    /// <summary>The stream namespace a trigger listens on.</summary>
+    public static string NamespaceOf(CallbackTrigger trigger) => trigger switch
+    {
+        CallbackTrigger.PcaReady => StreamNamespaces.CallPcaReady,
+        CallbackTrigger.Stalled => StreamNamespaces.CallStalled,
+        CallbackTrigger.WorkflowCompleted => StreamNamespaces.WorkflowCompleted,
+        _ => StreamNamespaces.WorkflowFailed,
+    };
+
     private static bool Matches(CallbackRule rule, LifecycleEvent e)
     {
         var trigger = Enum.Parse<CallbackTrigger>(rule.On, ignoreCase: true);
