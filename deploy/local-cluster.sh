@@ -14,10 +14,13 @@
 #   HTTP_PORTS / SILO_PORTS / GATEWAY_PORTS  space-separated explicit ports (override the bases)
 #   CLUSTER_ID=callevents-local   HOST_DLL=<built OrleansHost.dll> (default: builds src/OrleansHost in Release)
 #   SILO_ARGS="--Key=value ..."  extra arguments for every silo (configuration, e.g. --FollowUps:Callbacks:DefaultUrl=...)
+#   ASPNETCORE_ENVIRONMENT=Development  a loopback cluster is a development cluster: without Security:* credentials
+#                       it runs open, with a warning. Set Production (and credentials) to try the real thing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${CALLEVENTS_CLUSTER_DIR:-$repo/.local/cluster}"
 cluster_id="${CLUSTER_ID:-callevents-local}"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 pg_port="${PG_PORT:-55432}"
 mkdir -p "$dir"
 
@@ -144,7 +147,7 @@ case "$cmd" in
     log "stopped"
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -16,6 +16,10 @@ internal static class Answers
     public static IResult NotFound(string detail) =>
         Problem(StatusCodes.Status404NotFound, "Not found", detail);
 
+    /// <summary>401 for every authentication failure alike: which check failed would help a guesser.</summary>
+    public static IResult Unauthorized() =>
+        Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "The request does not carry valid credentials.");
+
     public static IResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CallEvents.Ingress.Adapters;
+using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,6 +28,7 @@ public static class IngressExtensions
         services.AddSingleton<IProviderAdapter, SubVerseAdapter>();
         services.AddSingleton<GrainGateway>();
         services.AddSingleton<WebhookPipeline>();
+        services.AddWebhookSecurity();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
@@ -36,7 +38,7 @@ public static class IngressExtensions
     public static IEndpointRouteBuilder MapWebhookIngress(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks");
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").RequireWebhookRateLimit();
         foreach (var source in EventSources.All)
         {
             webhooks.MapPost($"/{source}", (HttpContext context, WebhookPipeline pipeline) => pipeline.HandleAsync(source, context))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,13 +17,13 @@ public static class QueryApi
     public static IEndpointRouteBuilder MapCallQueryApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var calls = app.MapGroup("/calls").WithTags("Queries");
+        var calls = app.MapGroup("/calls").WithTags("Queries").RequireOperator();
         calls.MapGet("/{source}/{callId}", (string source, string callId, HttpContext context, GrainGateway gateway) =>
             KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
         calls.MapGet("/{source}/{callId}/events", (string source, string callId, HttpContext context, GrainGateway gateway) =>
             KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(), h => TypedResults.Ok(HistoryView.From(h))));
 
-        var workflows = app.MapGroup("/workflows").WithTags("Queries");
+        var workflows = app.MapGroup("/workflows").WithTags("Queries").RequireOperator();
         workflows.MapGet("/{executionId}", (string executionId, HttpContext context, GrainGateway gateway) =>
             QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
         workflows.MapGet("/{executionId}/events", (string executionId, HttpContext context, GrainGateway gateway) =>

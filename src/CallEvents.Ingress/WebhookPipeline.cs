@@ -8,12 +8,14 @@ using Microsoft.Net.Http.Headers;
 namespace CallEvents.Ingress;
 
 /// <summary>
-/// The one pipeline every provider shares: content type, size limit, JSON parse, the provider adapter, then
-/// the grain with a deadline, answered per design §4. Only a committed grain write produces a 2xx.
+/// The one pipeline every provider shares: content type, size limit, authentication, JSON parse, the provider
+/// adapter, tenant check, then the grain with a deadline, answered per design §4. Only a committed grain write
+/// produces a 2xx.
 /// </summary>
 public sealed class WebhookPipeline(
     IEnumerable<IProviderAdapter> adapters,
     GrainGateway gateway,
+    Security.WebhookGuard guard,
     IOptions<IngressOptions> options,
     TimeProvider time,
     ILogger<WebhookPipeline> logger)
@@ -43,16 +45,40 @@ public sealed class WebhookPipeline(
         }
 
         var limit = options.Value.MaxBodyBytes;
-        var body = await ReadBodyAsync(request, limit, context.RequestAborted);
+        ReadOnlyMemory<byte>? body;
+        try
+        {
+            body = await ReadBodyAsync(request, limit, context.RequestAborted);
+        }
+        catch (IOException ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Broken framing (a bad chunk, a body shorter than its Content-Length, a trickle) is the client's fault.
+            var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            return Answers.Problem(status, "Unreadable body", "The request body could not be read as sent.");
+        }
+
         if (body is null)
         {
             return Answers.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {limit} bytes.");
+        }
+
+        // Before any parsing, on the exact bytes (signatures cover them): a forger learns nothing about the payload rules.
+        if (guard.Authenticate(source, context, body.Value.Span) is not { } caller)
+        {
+            return Answers.Unauthorized();
         }
 
         // The JSON reader checks structure, not the bytes inside strings; invalid UTF-8 would surface later as a crash.
         if (!System.Text.Unicode.Utf8.IsValid(body.Value.Span))
         {
             return Answers.BadField("$", "The body is not valid UTF-8.");
+        }
+
+        // An escaped lone surrogate is valid JSON syntax but not text: every read of it throws (even the parser's
+        // duplicate-key check, for a key), so refuse it before parsing.
+        if (Security.HostileJson.HasUndecodableStrings(body.Value.Span, DocumentOptions.MaxDepth))
+        {
+            return Answers.BadField("$", "The body holds a string with an escaped lone UTF-16 surrogate, which is not text.");
         }
 
         JsonDocument document;
@@ -80,7 +106,13 @@ public sealed class WebhookPipeline(
             }
 
             var incoming = parsed.Event!;
-            var outcome = await gateway.IngestAsync(incoming, context.RequestAborted);
+            using var admission = await guard.AdmitAsync(caller, incoming, context);
+            if (admission.Refusal is { } refusal)
+            {
+                return refusal;
+            }
+
+            var outcome = await gateway.IngestAsync(admission.Event, context.RequestAborted);
             return outcome switch
             {
                 { Status: IngestStatus.Accepted } => TypedResults.Ok(new WebhookAnswer(true, false, incoming.EventName)),

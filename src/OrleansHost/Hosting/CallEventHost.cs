@@ -1,6 +1,7 @@
 using CallEvents;
 using CallEvents.FollowUps;
 using CallEvents.Ingress;
+using CallEvents.Ingress.Security;
 using CallEvents.PostgreSql;
 using Orleans.Configuration;
 
@@ -52,6 +53,8 @@ public static class CallEventHost
             configureSilo?.Invoke(silo);
         });
 
+        // Embedded (in-memory) mode and the Development environment may run open; a durable production host may not.
+        builder.Services.AddSingleton(SecurityHostMode.For(builder.Environment, durableStorage: mode == StorageMode.PostgreSql));
         builder.Services.AddWebhookIngress();
         builder.Services.AddSingleton(new HostMode(mode));
         builder.Services.AddHostedService<StartupBanner>();
@@ -59,6 +62,7 @@ public static class CallEventHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebhookSecurity();
         app.MapWebhookIngress();
         app.MapCallQueryApi();
         app.MapGet("/", (HostMode hostMode) => TypedResults.Ok(new { service = "call-event processor", mode = hostMode.Describe() }));

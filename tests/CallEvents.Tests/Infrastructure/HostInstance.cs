@@ -49,6 +49,9 @@ public sealed class HostInstance : IAsyncDisposable
         if (connectionString is not null)
         {
             args.Add($"--ConnectionStrings:Orleans={connectionString}");
+
+            // Durable mode outside Development refuses to run without credentials; these tests are not about that.
+            args.Add("--Security:AllowAnonymous=true");
         }
 
         args.AddRange(extraArgs ?? []);

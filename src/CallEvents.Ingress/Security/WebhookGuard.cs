@@ -1,0 +1,183 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CallEvents.Ingress.Security;
+
+/// <summary>
+/// The security steps of the webhook pipeline: who sent a delivery (header credentials and Standard Webhooks
+/// signatures, checked on the exact body) and whether that caller may write the entity the delivery names
+/// (tenant binding, and at most <c>Security:Limits:MaxConcurrentPerEntity</c> deliveries in flight per entity).
+/// </summary>
+public sealed class WebhookGuard
+{
+    private readonly SecurityPolicy _policy;
+    private readonly EntityInFlightGate _gate;
+    private readonly GrainGateway _gateway;
+    private readonly IOptions<IngressOptions> _ingress;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookGuard> _logger;
+
+    internal WebhookGuard(SecurityPolicy policy, EntityInFlightGate gate, GrainGateway gateway, IOptions<IngressOptions> ingress, TimeProvider time, ILogger<WebhookGuard> logger)
+    {
+        _policy = policy;
+        _gate = gate;
+        _gateway = gateway;
+        _ingress = ingress;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Authenticates a delivery for <paramref name="source"/> from its headers and exact body bytes; null means
+    /// refused (answer 401, with no detail that would help a guesser).
+    /// </summary>
+    public WebhookCaller? Authenticate(string source, HttpContext context, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var policy = _policy.Source(source);
+        if (policy is null || policy.Access == SurfaceAccess.Closed)
+        {
+            SecurityMessages.WebhookRefused(_logger, source, "no-credentials-configured-for-source", context.Connection.RemoteIpAddress);
+            return null;
+        }
+
+        if (policy.Access == SurfaceAccess.Open)
+        {
+            return WebhookCaller.Anonymous;
+        }
+
+        var headers = context.Request.Headers;
+        HeaderCredential? credential = null;
+        if (policy.Headers.Count > 0)
+        {
+            credential = policy.MatchHeaders(headers);
+            if (credential is null)
+            {
+                var reason = policy.Headers.Any(h => headers.ContainsKey(h.Header)) ? "wrong-credential" : "missing-credential";
+                SecurityMessages.WebhookRefused(_logger, source, reason, context.Connection.RemoteIpAddress);
+                return null;
+            }
+        }
+
+        SigningKey? key = null;
+        if (policy.SigningKeys.Count > 0)
+        {
+            key = StandardWebhookSignature.Verify(headers, body, policy.SigningKeys, _time.GetUtcNow(), _policy.Options.SignatureTolerance, out var failure);
+            if (key is null)
+            {
+                SecurityMessages.WebhookRefused(_logger, source, failure!, context.Connection.RemoteIpAddress);
+                return null;
+            }
+        }
+
+        if (credential?.OrganizationId is { } a && key?.OrganizationId is { } b && !string.Equals(a, b, StringComparison.Ordinal))
+        {
+            SecurityMessages.WebhookRefused(_logger, source, "credential-and-signature-tenants-differ", context.Connection.RemoteIpAddress);
+            return null;
+        }
+
+        return new WebhookCaller(credential?.Name ?? key!.Name, credential?.OrganizationId ?? key?.OrganizationId);
+    }
+
+    /// <summary>
+    /// Admits a parsed, authenticated delivery: a tenant-bound caller's event must name its organization (one that
+    /// names none is stamped with it) and may not write a call that belongs to another organization; then a slot
+    /// of the entity's in-flight limit is taken until the admission is disposed.
+    /// </summary>
+    public async Task<WebhookAdmission> AdmitAsync(WebhookCaller caller, IncomingEvent incoming, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(incoming);
+        ArgumentNullException.ThrowIfNull(context);
+        var tenant = caller.OrganizationId;
+        if (tenant is not null)
+        {
+            if (incoming.OrganizationId is null)
+            {
+                // SubVerse sends no organization: the credential's binding is what makes its calls a tenant's.
+                incoming = incoming with { OrganizationId = tenant };
+            }
+            else if (!string.Equals(incoming.OrganizationId, tenant, StringComparison.Ordinal))
+            {
+                SecurityMessages.TenantMismatch(_logger, incoming.Source, caller.Credential, Printable(incoming.OrganizationId), tenant);
+                return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
+            }
+        }
+
+        var key = $"{incoming.Entity}:{incoming.Source}/{incoming.EntityId}";
+        var slot = _gate.TryEnter(key);
+        if (slot is null)
+        {
+            SecurityMessages.EntityBusy(_logger, incoming.Source, incoming.EntityId, _policy.Options.Limits.MaxConcurrentPerEntity);
+            return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, "Too many deliveries for this entity are in progress; retry later."));
+        }
+
+        if (tenant is not null && incoming.Entity == EntityKind.Call)
+        {
+            // Read before write: a call that already belongs to another organization is not this caller's to change.
+            var callKey = GrainKeys.Call(incoming.Source, incoming.EntityId);
+            var owner = await _gateway.QueryAsync(g => g.GetGrain<ICallGrain>(callKey).GetSnapshotAsync(), $"call {callKey}", context.RequestAborted);
+            if (owner.Unavailable)
+            {
+                slot.Dispose();
+                return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, owner.Failure!));
+            }
+
+            if (owner.Value?.OrganizationId is { } existing && !string.Equals(existing, tenant, StringComparison.Ordinal))
+            {
+                slot.Dispose();
+                SecurityMessages.CrossTenantWrite(_logger, incoming.Source, caller.Credential, incoming.EntityId);
+                return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
+            }
+        }
+
+        return new WebhookAdmission(incoming, null, slot);
+    }
+
+    /// <summary>A sender-chosen value made safe for a log line: short, no control characters.</summary>
+    private static string Printable(string value)
+    {
+        var shown = value.Length > 64 ? value[..64] + "…" : value;
+        return string.Create(shown.Length, shown, (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? '?' : text[i];
+            }
+        });
+    }
+}
+
+/// <summary>Who a webhook delivery authenticated as.</summary>
+/// <param name="Credential">The credential's label (never its secret); <c>anonymous</c> on an open source.</param>
+/// <param name="OrganizationId">The organization the credential is bound to, or null for an unbound credential.</param>
+public sealed record WebhookCaller(string Credential, string? OrganizationId)
+{
+    /// <summary>The caller on a source that runs open.</summary>
+    public static WebhookCaller Anonymous { get; } = new("anonymous", null);
+}
+
+/// <summary>The outcome of <see cref="WebhookGuard.AdmitAsync"/>; dispose it when the delivery is answered.</summary>
+public sealed class WebhookAdmission : IDisposable
+{
+    private readonly IDisposable? _slot;
+
+    internal WebhookAdmission(IncomingEvent incoming, IResult? refusal, IDisposable? slot)
+    {
+        Event = incoming;
+        Refusal = refusal;
+        _slot = slot;
+    }
+
+    /// <summary>The event to ingest (with the caller's organization when the provider sent none).</summary>
+    public IncomingEvent Event { get; }
+
+    /// <summary>The answer when the delivery is refused; null when admitted.</summary>
+    public IResult? Refusal { get; }
+
+    internal static WebhookAdmission Refused(IncomingEvent incoming, IResult refusal) => new(incoming, refusal, null);
+
+    /// <summary>Releases the entity's in-flight slot.</summary>
+    public void Dispose() => _slot?.Dispose();
+}

@@ -1,0 +1,2 @@
+// The hostile-input suite measures the process's managed heap; other tests running beside it would blur that.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
