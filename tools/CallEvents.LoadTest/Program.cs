@@ -1,0 +1,37 @@
+using CallEvents.LoadTest.Reporting;
+using CallEvents.LoadTest.Running;
+
+namespace CallEvents.LoadTest;
+
+/// <summary>Entry point: <c>dotnet run -c Release --project tools/CallEvents.LoadTest -- &lt;grain|http|bench&gt; [options]</c>.</summary>
+public static class Program
+{
+    /// <summary>0: every verdict passed; 1: bad arguments or a run that could not complete; 2: a verdict failed.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        CommandLine cli;
+        try
+        {
+            cli = CommandLine.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 1;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        var report = await Modes.RunAsync(cli, Console.Error, cancel.Token);
+        await ReportWriter.WriteAsync(report, cli.Out);
+        await Console.Out.WriteLineAsync();
+        await Console.Out.WriteLineAsync(ReportWriter.Table(report));
+        await Console.Out.WriteLineAsync($"report: {Path.GetFullPath(cli.Out)} (report.json, report.md, chart.png)");
+        return report.Passed ? 0 : 2;
+    }
+}

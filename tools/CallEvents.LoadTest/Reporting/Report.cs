@@ -1,0 +1,188 @@
+using CallEvents.LoadTest.Bench;
+using CallEvents.LoadTest.Metrics;
+using CallEvents.LoadTest.Verification;
+
+namespace CallEvents.LoadTest.Reporting;
+
+/// <summary>Acknowledgement latency of one run, in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double P50Ms, double P95Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs)
+{
+    public static LatencySummary From(LatencyHistogram h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        return new(h.Count, h.Percentile(50) / 1000.0, h.Percentile(95) / 1000.0, h.Percentile(99) / 1000.0, h.Percentile(99.9) / 1000.0, h.MaxMicroseconds / 1000.0, h.MeanMicroseconds / 1000.0);
+    }
+}
+
+/// <summary>One run: what was sent, how fast it was acknowledged, what failed, and the correctness verdict.</summary>
+public sealed record RunReport
+{
+    public required string Name { get; init; }
+
+    public required string Target { get; init; }
+
+    public required string Shape { get; init; }
+
+    public required string Storage { get; init; }
+
+    public int? Silos { get; init; }
+
+    public long Deliveries { get; init; }
+
+    public long Acknowledged { get; init; }
+
+    /// <summary>Acknowledged deliveries the service itself answered as duplicates.</summary>
+    public long DuplicatesAcknowledged { get; init; }
+
+    public long Attempts { get; init; }
+
+    public long Retries { get; init; }
+
+    /// <summary>Deliveries that never got a 2xx.</summary>
+    public long FailedDeliveries { get; init; }
+
+    public double SendSeconds { get; init; }
+
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>Acknowledged deliveries per second after the warm-up.</summary>
+    public double EventsPerSecond { get; init; }
+
+    /// <summary>Latency of deliveries acknowledged after the warm-up.</summary>
+    public required LatencySummary Latency { get; init; }
+
+    public IReadOnlyDictionary<string, long> ErrorsByKind { get; init; } = new Dictionary<string, long>();
+
+    public IReadOnlyDictionary<string, long> RetriesByKind { get; init; } = new Dictionary<string, long>();
+
+    public Verdict? Verdict { get; init; }
+
+    public IReadOnlyList<string> Faults { get; init; } = [];
+
+    public IReadOnlyList<SecondSample> Series { get; init; } = [];
+
+    public IReadOnlyList<MarkReport> Marks { get; init; } = [];
+
+    /// <summary>CPU, GC and thread-pool figures of this process during the send phase.</summary>
+    public ProcessSummary? Process { get; init; }
+
+    /// <summary>PostgreSQL work per acknowledged delivery, when measured.</summary>
+    public DatabaseProfile? Database { get; init; }
+
+    public static RunReport From(string name, string target, string shape, string storage, int? silos, RunStats stats, TimeSpan sendPhase, Verdict? verdict, IReadOnlyList<string> faults)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new RunReport
+        {
+            Name = name,
+            Target = target,
+            Shape = shape,
+            Storage = storage,
+            Silos = silos,
+            Deliveries = stats.Deliveries,
+            Acknowledged = stats.Acknowledged,
+            DuplicatesAcknowledged = stats.DuplicatesAcknowledged,
+            Attempts = stats.Attempts,
+            Retries = stats.Retries,
+            FailedDeliveries = stats.FinalErrors,
+            SendSeconds = sendPhase.TotalSeconds,
+            WarmupSeconds = stats.WarmupSeconds,
+            EventsPerSecond = stats.Throughput(sendPhase),
+            Latency = LatencySummary.From(stats.Latency),
+            ErrorsByKind = stats.FinalErrorsByKind,
+            RetriesByKind = stats.RetriesByKind,
+            Verdict = verdict,
+            Faults = faults,
+            Series = stats.Series(),
+            Marks = [.. stats.Marks.Select(m => new MarkReport(m.Second, m.What))],
+        };
+    }
+}
+
+public sealed record MarkReport(double Second, string What);
+
+/// <summary>Database work of a run: transactions and rows per acknowledged delivery, top statements, stored sizes.</summary>
+public sealed record DatabaseProfile(
+    DatabaseCounters Delta,
+    double TransactionsPerDelivery,
+    double RowsWrittenPerDelivery,
+    IReadOnlyList<StatementStat> TopStatements,
+    IReadOnlyList<StorageSize> StoredState);
+
+/// <summary>Medians over repeated runs of one configuration.</summary>
+public sealed record MedianSummary(string Name, int Runs, double EventsPerSecond, double P50Ms, double P95Ms, double P99Ms, double MaxMs, bool AllVerdictsPassed);
+
+/// <summary>Serialized grain state of typical entities, after each of their events.</summary>
+public sealed record StateSizeReport(string Entity, IReadOnlyList<int> BytesAfterEachEvent, int RawPayloadBytes);
+
+/// <summary>The benchmark's headline figures.</summary>
+public sealed record BenchSummary
+{
+    public required int Concurrency { get; init; }
+
+    public required int Seconds { get; init; }
+
+    public required string Postgres { get; init; }
+
+    public required string HostPlacement { get; init; }
+
+    /// <summary>(a) our ingress with PostgreSQL durability, closed loop: median events/s.</summary>
+    public double OursEventsPerSecond { get; init; }
+
+    /// <summary>(b) the hand-written baseline endpoint: median events/s.</summary>
+    public double BaselineEventsPerSecond { get; init; }
+
+    /// <summary>(c) pgbench single-row upsert: median tps (null when pgbench is missing).</summary>
+    public double? PgBenchTps { get; init; }
+
+    public double RatioOursToBaseline => BaselineEventsPerSecond == 0 ? 0 : OursEventsPerSecond / BaselineEventsPerSecond;
+
+    public double? RatioOursToPgBench => PgBenchTps is { } tps && tps > 0 ? OursEventsPerSecond / tps : null;
+
+    /// <summary>(a) open loop at half its own closed-loop throughput.</summary>
+    public double HalfLoadRate { get; init; }
+
+    public double HalfLoadP50Ms { get; init; }
+
+    public double HalfLoadP99Ms { get; init; }
+
+    public IReadOnlyList<PgBenchResult> PgBenchRuns { get; init; } = [];
+}
+
+/// <summary>Everything a run of the tool wrote: report.json is this, report.md its rendering.</summary>
+public sealed record LoadTestReport
+{
+    public string Tool { get; init; } = "CallEvents.LoadTest";
+
+    public required string Mode { get; init; }
+
+    public required DateTimeOffset Date { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public required string CommandLine { get; init; }
+
+    public required string Workload { get; init; }
+
+    public IReadOnlyList<RunReport> Runs { get; init; } = [];
+
+    public IReadOnlyList<MedianSummary> Medians { get; init; } = [];
+
+    public BenchSummary? Bench { get; init; }
+
+    public IReadOnlyList<StateSizeReport> StateSizes { get; init; } = [];
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public bool Passed => Runs.All(r => r.Verdict is null || r.Verdict.Passed);
+}
+
+public sealed record MachineInfo(int Cores, string Os, string Runtime, double MemoryGiB, bool ServerGc)
+{
+    public static MachineInfo Current() => new(
+        Environment.ProcessorCount,
+        System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+        System.Runtime.GCSettings.IsServerGC);
+}

@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using CallEvents.LoadTest.Workload;
+
+namespace CallEvents.LoadTest.Verification;
+
+/// <summary>The verdict on one entity.</summary>
+public sealed record EntityVerdict(string Key, bool Passed, bool Uncertain, IReadOnlyList<string> Differences);
+
+/// <summary>The correctness verdict of a run.</summary>
+public sealed record Verdict
+{
+    public bool Passed => Failed == 0 && Unreadable == 0;
+
+    /// <summary>Entities with at least one delivery attempted.</summary>
+    public int Checked { get; init; }
+
+    public int PassedEntities { get; init; }
+
+    public int Failed { get; init; }
+
+    /// <summary>Entities where some event was sent but never acknowledged (it may or may not be stored).</summary>
+    public int WithUncertainty { get; init; }
+
+    /// <summary>Snapshots that could not be read.</summary>
+    public int Unreadable { get; init; }
+
+    /// <summary>Distinct events acknowledged, summed over entities.</summary>
+    public long DistinctAcknowledged { get; init; }
+
+    /// <summary>Deliveries acknowledged, summed over entities.</summary>
+    public long DeliveriesAcknowledged { get; init; }
+
+    /// <summary>Field name to the number of entities where it was wrong.</summary>
+    public IReadOnlyDictionary<string, int> FailuresByField { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Up to 20 failing entities with their differences.</summary>
+    public IReadOnlyList<EntityVerdict> Examples { get; init; } = [];
+
+    public TimeSpan Elapsed { get; init; }
+}
+
+/// <summary>
+/// Compares every snapshot with what the generator's model says it must be. Only acknowledged (2xx) deliveries
+/// count as stored; an event attempted but never acknowledged may or may not be stored, so every subset of such
+/// events is tried and the entity passes when one of them explains the snapshot exactly.
+/// </summary>
+public static class Verifier
+{
+    private const int MaxUncertainEnumerated = 10;
+
+    /// <summary>Reads every sent entity's snapshot with <paramref name="read"/> and checks it.</summary>
+    public static async Task<Verdict> VerifyAsync(
+        IReadOnlyList<EntityModel> entities,
+        Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read,
+        int parallelism,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        ArgumentNullException.ThrowIfNull(read);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var verdicts = new ConcurrentBag<EntityVerdict>();
+        var unreadable = 0;
+        await Parallel.ForEachAsync(
+            entities.Where(e => e.AnySent),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (entity, ct) =>
+            {
+                ObservedSnapshot? observed = null;
+                Exception? last = null;
+                for (var attempt = 0; attempt < 5; attempt++)
+                {
+                    try
+                    {
+                        observed = await read(entity, ct);
+                        last = null;
+                        break;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        last = ex;
+                        await Task.Delay(200 * (attempt + 1), ct);
+                    }
+                }
+
+                if (last is not null)
+                {
+                    Interlocked.Increment(ref unreadable);
+                    verdicts.Add(new EntityVerdict(entity.Key, false, false, [$"snapshot unreadable: {last.GetType().Name}: {last.Message}"]));
+                    return;
+                }
+
+                verdicts.Add(Check(entity, observed));
+            });
+
+        return Summarize(entities, verdicts, unreadable, started.Elapsed);
+    }
+
+    /// <summary>Checks one entity's snapshot (null: the service says it has no such entity).</summary>
+    public static EntityVerdict Check(EntityModel entity, ObservedSnapshot? observed)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        var sent = entity.Events.Where(e => e.Sent > 0).ToList();
+        var acknowledged = sent.Where(e => e.Acknowledged > 0).ToList();
+        var maybe = sent.Where(e => e.Acknowledged == 0).ToList();
+        var uncertain = maybe.Count > 0 || sent.Any(e => e.Uncertain > 0);
+        if (observed is null)
+        {
+            return acknowledged.Count == 0
+                ? new EntityVerdict(entity.Key, true, uncertain, [])
+                : new EntityVerdict(entity.Key, false, uncertain, [$"snapshot: missing, but {acknowledged.Count} distinct event(s) were acknowledged"]);
+        }
+
+        IReadOnlyList<string>? best = null;
+        foreach (var subset in Subsets(maybe))
+        {
+            List<EventModel> stored = [.. acknowledged, .. subset];
+            var differences = Compare(Expectations.For(entity, stored), observed);
+            differences.AddRange(DuplicateDifferences(sent, acknowledged.Count, stored.Count, observed.DuplicateCount));
+            if (differences.Count == 0)
+            {
+                return new EntityVerdict(entity.Key, true, uncertain, []);
+            }
+
+            // Report against the candidate that agrees on the event count, if any: the most telling explanation.
+            if (best is null || (stored.Count == observed.EventCount && differences.Count <= best.Count))
+            {
+                best = differences;
+            }
+        }
+
+        return new EntityVerdict(entity.Key, false, uncertain, best ?? ["no candidate set of stored events"]);
+    }
+
+    /// <summary>Field-by-field differences between the expected and the observed snapshot.</summary>
+    public static List<string> Compare(ExpectedSnapshot expected, ObservedSnapshot observed)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(observed);
+        var differences = new List<string>();
+        void Check<T>(string field, T want, T got)
+        {
+            if (!EqualityComparer<T>.Default.Equals(want, got))
+            {
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{field}: expected {Show(want)}, got {Show(got)}"));
+            }
+        }
+
+        Check("status", expected.Status, observed.Status);
+        if (expected.Outcome is not null)
+        {
+            Check("outcome", expected.Outcome, observed.Outcome);
+        }
+
+        foreach (var phase in expected.Phases.Keys.Union(observed.Phases.Keys).Order(StringComparer.Ordinal))
+        {
+            var want = expected.Phases.TryGetValue(phase, out var w) ? w : (DateTimeOffset?)null;
+            var got = observed.Phases.TryGetValue(phase, out var g) ? g : (DateTimeOffset?)null;
+            Check($"phases.{phase}", want, got);
+        }
+
+        Check("missingPhases", string.Join(",", expected.MissingPhases.Order(StringComparer.Ordinal)), string.Join(",", observed.MissingPhases.Order(StringComparer.Ordinal)));
+        Check("eventCount", expected.EventCount, observed.EventCount);
+        Check("nodeExecutions", expected.NodeExecutions, observed.NodeExecutions);
+        Check("lastNode", expected.LastNode, observed.LastNode);
+        Check("failureReason", expected.FailureReason, observed.FailureReason);
+        Check("unrecognizedCount", 0, observed.UnrecognizedCount);
+        Check("anomalies", string.Empty, string.Join(",", observed.Anomalies));
+        return differences;
+    }
+
+    /// <summary>
+    /// The duplicate counter counts deliveries of an already stored event. Every acknowledged delivery either
+    /// stored its event (at most once per acknowledged event) or was a duplicate; an uncertain attempt may have
+    /// been either, or nothing. Without uncertain attempts the count is exact.
+    /// </summary>
+    private static IEnumerable<string> DuplicateDifferences(List<EventModel> sent, int distinctAcknowledged, int stored, int observed)
+    {
+        var acknowledged = sent.Sum(e => e.Acknowledged);
+        var uncertain = sent.Sum(e => e.Uncertain);
+        var low = acknowledged - distinctAcknowledged;
+        var high = acknowledged + uncertain - stored;
+        if (observed < low || observed > high)
+        {
+            yield return low == high
+                ? string.Create(CultureInfo.InvariantCulture, $"duplicateCount: expected {low}, got {observed}")
+                : string.Create(CultureInfo.InvariantCulture, $"duplicateCount: expected {low}..{high}, got {observed}");
+        }
+    }
+
+    private static IEnumerable<List<EventModel>> Subsets(List<EventModel> maybe)
+    {
+        if (maybe.Count > MaxUncertainEnumerated)
+        {
+            // Too many to enumerate: try "none stored" and "all stored" only (the verdict may then be a false alarm).
+            yield return [];
+            yield return maybe;
+            yield break;
+        }
+
+        for (var mask = 0; mask < 1 << maybe.Count; mask++)
+        {
+            var subset = new List<EventModel>();
+            for (var i = 0; i < maybe.Count; i++)
+            {
+                if ((mask & (1 << i)) != 0)
+                {
+                    subset.Add(maybe[i]);
+                }
+            }
+
+            yield return subset;
+        }
+    }
+
+    private static Verdict Summarize(IReadOnlyList<EntityModel> entities, IEnumerable<EntityVerdict> verdicts, int unreadable, TimeSpan elapsed)
+    {
+        var list = verdicts.ToList();
+        var byField = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var verdict in list.Where(v => !v.Passed))
+        {
+            foreach (var field in verdict.Differences.Select(d => d.Split(':')[0]).Distinct(StringComparer.Ordinal))
+            {
+                byField[field] = byField.GetValueOrDefault(field) + 1;
+            }
+        }
+
+        return new Verdict
+        {
+            Checked = list.Count,
+            PassedEntities = list.Count(v => v.Passed),
+            Failed = list.Count(v => !v.Passed),
+            WithUncertainty = list.Count(v => v.Uncertain),
+            Unreadable = unreadable,
+            DistinctAcknowledged = entities.Sum(e => (long)e.Events.Count(x => x.Acknowledged > 0)),
+            DeliveriesAcknowledged = entities.Sum(e => (long)e.Events.Sum(x => x.Acknowledged)),
+            FailuresByField = byField,
+            Examples = [.. list.Where(v => !v.Passed).OrderBy(v => v.Key, StringComparer.Ordinal).Take(20)],
+            Elapsed = elapsed,
+        };
+    }
+
+    private static string Show<T>(T value) => value switch
+    {
+        null => "null",
+        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        string s => $"'{s}'",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
+    };
+}
