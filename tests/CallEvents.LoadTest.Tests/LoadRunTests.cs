@@ -38,20 +38,35 @@ public sealed class InMemoryRunTests(ITestOutputHelper output)
         Assert.Equal(170, verdict.Checked);
         Assert.Equal(generator.Entities.Sum(e => e.Events.Count), verdict.DistinctAcknowledged);
 
-        // The same pipeline must notice a single wrong snapshot among them.
+        // Every call that reached PcaReady and every completed workflow was emitted and decided exactly once.
+        Assert.True(verdict.EmissionsChecked, $"{verdict.DecisionsChecked} checked, {verdict.DecisionsNotObservable} not observable");
+        Assert.Equal(170, verdict.DecisionsChecked);
+
+        // The same pipeline must notice a single wrong snapshot among them, and a single wrong decision count.
         var victim = generator.Entities[^1];
+        var decisionVictim = generator.Entities[0];
+        var streamNamespace = decisionVictim.IsWorkflow ? StreamNamespaces.WorkflowCompleted : StreamNamespaces.CallPcaReady;
         var tampered = await Verifier.VerifyAsync(
             generator.Entities,
             async (entity, ct) =>
             {
                 var snapshot = await target.ReadAsync(entity, ct);
+                if (entity == decisionVictim)
+                {
+                    var decisions = new Dictionary<string, int>(snapshot!.Decisions!);
+                    decisions[streamNamespace] = decisions.GetValueOrDefault(streamNamespace) + 1;
+                    return snapshot with { Decisions = decisions, DecidedEmissions = snapshot.DecidedEmissions + 1 };
+                }
+
                 return entity == victim ? snapshot! with { EventCount = snapshot.EventCount - 1 } : snapshot;
             },
             16,
+            TimeSpan.FromSeconds(1),
             CancellationToken.None);
         Assert.False(tampered.Passed);
-        Assert.Equal(1, tampered.Failed);
-        Assert.Equal(victim.Key, Assert.Single(tampered.Examples).Key);
+        Assert.Equal(2, tampered.Failed);
+        Assert.Equal(new[] { decisionVictim.Key, victim.Key }.Order(StringComparer.Ordinal), tampered.Examples.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains(tampered.Examples.Single(e => e.Key == decisionVictim.Key).Differences, d => d.StartsWith($"decisions.{streamNamespace}: expected", StringComparison.Ordinal));
     }
 
     internal static string Describe(Verdict verdict) =>
@@ -70,7 +85,9 @@ public sealed class SiloKillRunTests(PostgresFixture postgres, ITestOutputHelper
     public async Task A_run_with_a_silo_killed_mid_run_on_postgresql_keeps_every_acknowledged_event()
     {
         var connectionString = await postgres.Server.CreateDatabaseAsync("loadtest_kill");
-        await using var cluster = await GrainCluster.StartAsync(2, connectionString);
+        // A 5 s lifecycle tick (default 1 minute): an emission lost with the killed silo's memory stream queue is
+        // republished at the next tick, and the verdict waits for its decision.
+        await using var cluster = await GrainCluster.StartAsync(2, connectionString, settings: new Dictionary<string, string?> { ["Lifecycle:TickPeriod"] = "00:00:05" });
         var workload = new WorkloadOptions { Calls = 200, Workflows = 20, DuplicateRate = 0.2, ShuffleShare = 1.0, Window = 80, Seed = 11 };
         var generator = new WorkloadGenerator(workload);
         var target = new GrainTarget(() => cluster.Factories, TimeSpan.FromSeconds(10));
@@ -81,10 +98,12 @@ public sealed class SiloKillRunTests(PostgresFixture postgres, ITestOutputHelper
         var runner = new LoadRunner(generator, target, stats, shape, TextWriter.Null);
 
         var outcome = await runner.RunAsync(cluster, CancellationToken.None);
-        var verdict = await Verifier.VerifyAsync(generator.Entities, target.ReadAsync, 16, CancellationToken.None);
+
+        var verdict = await Verifier.VerifyAsync(generator.Entities, target.ReadAsync, 16, TimeSpan.FromSeconds(60), CancellationToken.None);
 
         output.WriteLine($"{stats.Acknowledged} acknowledged in {outcome.SendPhase.TotalSeconds:0.0} s; retries: {string.Join(", ", stats.RetriesByKind.Select(kv => $"{kv.Key} {kv.Value}"))}");
         output.WriteLine(string.Join(Environment.NewLine, outcome.FaultLog));
+        output.WriteLine($"verdict {verdict.PassedEntities}/{verdict.Checked} in {verdict.Elapsed.TotalSeconds:0.0} s ({verdict.DecisionsChecked} entities' decisions counted)");
         var kill = Assert.Single(stats.Marks, m => m.What == "kill");
         Assert.True(kill.Second < outcome.SendPhase.TotalSeconds - 0.3, "the silo must die while deliveries are still being sent");
         Assert.Single(outcome.FaultLog);
@@ -92,6 +111,7 @@ public sealed class SiloKillRunTests(PostgresFixture postgres, ITestOutputHelper
         Assert.Equal(0, stats.FinalErrors);
         Assert.True(verdict.Passed, Describe(verdict));
         Assert.Equal(generator.Entities.Count, verdict.Checked);
+        Assert.True(verdict.EmissionsChecked);
     }
 
     private static string Describe(Verdict verdict) => InMemoryRunTests.Describe(verdict);

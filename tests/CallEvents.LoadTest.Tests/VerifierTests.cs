@@ -123,6 +123,151 @@ public sealed class VerifierTests
     }
 
     [Fact]
+    public void One_decision_per_pca_ready_call_and_completed_workflow_passes()
+    {
+        var call = VerbexCall();
+        AcknowledgeAll(call);
+        var workflow = Workflow();
+        AcknowledgeAll(workflow);
+
+        var callVerdict = Verifier.Check(call, WithDecisions(Correct(call), (StreamNamespaces.CallPcaReady, 1)));
+        var workflowVerdict = Verifier.Check(workflow, WithDecisions(Correct(workflow), (StreamNamespaces.WorkflowCompleted, 1)));
+
+        Assert.True(callVerdict.Passed, string.Join("; ", callVerdict.Differences));
+        Assert.True(workflowVerdict.Passed, string.Join("; ", workflowVerdict.Differences));
+    }
+
+    [Fact]
+    public void A_missing_decision_fails()
+    {
+        var call = VerbexCall();
+        AcknowledgeAll(call);
+        var workflow = Workflow();
+        AcknowledgeAll(workflow);
+
+        var callVerdict = Verifier.Check(call, WithDecisions(Correct(call)));
+        var workflowVerdict = Verifier.Check(workflow, WithDecisions(Correct(workflow)));
+
+        Assert.False(callVerdict.Passed);
+        Assert.Equal("decisions.call-pca-ready: expected 1, got 0", Assert.Single(callVerdict.Differences));
+        Assert.False(workflowVerdict.Passed);
+        Assert.Equal("decisions.workflow-completed: expected 1, got 0", Assert.Single(workflowVerdict.Differences));
+    }
+
+    [Fact]
+    public void Two_decisions_fail_whether_two_emissions_or_one_emission_decided_twice()
+    {
+        var call = VerbexCall();
+        AcknowledgeAll(call);
+
+        // Two emissions (two ids), each decided once: the call was emitted twice.
+        var twice = Verifier.Check(call, WithDecisions(Correct(call), (StreamNamespaces.CallPcaReady, 2)));
+        Assert.False(twice.Passed);
+        Assert.Equal("decisions.call-pca-ready: expected 1, got 2", Assert.Single(twice.Differences));
+
+        // One emission decided twice: two decisions, one emission id.
+        var decidedTwice = Verifier.Check(call, WithDecisions(Correct(call), (StreamNamespaces.CallPcaReady, 2)) with { DecidedEmissions = 1 });
+        Assert.False(decidedTwice.Passed);
+        Assert.Contains("decisions.distinctEmissionIds: expected 2, got 1", decidedTwice.Differences);
+    }
+
+    [Fact]
+    public void A_decision_for_a_call_that_never_reached_pca_fails()
+    {
+        var failed = SubVerseFailedCall();
+        AcknowledgeAll(failed);
+        Assert.Empty(Expectations.For(failed, failed.Events.ToList()).Decisions);
+        Assert.True(Verifier.Check(failed, WithDecisions(Correct(failed))).Passed);
+
+        var verdict = Verifier.Check(failed, WithDecisions(Correct(failed), (StreamNamespaces.CallPcaReady, 1)));
+        Assert.False(verdict.Passed);
+        Assert.Equal("decisions.call-pca-ready: expected 0, got 1", Assert.Single(verdict.Differences));
+
+        // A namespace the call never publishes on is wrong too.
+        var wrong = Verifier.Check(failed, WithDecisions(Correct(failed), (StreamNamespaces.WorkflowCompleted, 1)));
+        Assert.False(wrong.Passed);
+    }
+
+    [Fact]
+    public void Unobservable_decisions_are_not_checked()
+    {
+        var call = VerbexCall();
+        AcknowledgeAll(call);
+
+        var observed = Correct(call);
+        Assert.Null(observed.Decisions);
+        Assert.True(Verifier.Check(call, observed).Passed);
+    }
+
+    [Fact]
+    public void An_unacknowledged_pca_event_may_or_may_not_have_been_decided_on_but_consistently()
+    {
+        var entity = VerbexCall();
+        Acknowledge(entity.Events[0]);
+        Acknowledge(entity.Events[1]);
+        entity.Events[2].RecordSent();
+        entity.Events[2].RecordUncertain();
+
+        var without = WithDecisions(Observed(Expectations.For(entity, [entity.Events[0], entity.Events[1]]), duplicates: 0));
+        var with = WithDecisions(Observed(Expectations.For(entity, entity.Events.ToList()), duplicates: 0), (StreamNamespaces.CallPcaReady, 1));
+
+        Assert.True(Verifier.Check(entity, without).Passed);
+        Assert.True(Verifier.Check(entity, with).Passed);
+        Assert.False(Verifier.Check(entity, without with { Decisions = with.Decisions, DecidedEmissions = 1 }).Passed);
+        Assert.False(Verifier.Check(entity, with with { Decisions = without.Decisions, DecidedEmissions = 0 }).Passed);
+    }
+
+    [Fact]
+    public async Task Decisions_that_arrive_late_pass_after_settling_and_never_arriving_ones_fail_at_the_deadline()
+    {
+        var late = VerbexCall();
+        AcknowledgeAll(late);
+        var never = Workflow();
+        AcknowledgeAll(never);
+        var reads = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var verdict = await Verifier.VerifyAsync(
+            [late, never],
+            (entity, _) => Task.FromResult<ObservedSnapshot?>(entity == late
+                ? WithDecisions(Correct(late), Interlocked.Increment(ref reads) < 3 ? [] : [(StreamNamespaces.CallPcaReady, 1)])
+                : WithDecisions(Correct(never))),
+            2,
+            TimeSpan.FromSeconds(2),
+            CancellationToken.None);
+
+        Assert.Equal(1, verdict.Failed);
+        Assert.Equal(never.Key, Assert.Single(verdict.Examples).Key);
+        Assert.Equal("decisions.workflow-completed: expected 1, got 0", Assert.Single(verdict.Examples[0].Differences));
+        Assert.Equal(3, reads);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(10));
+        Assert.True(verdict.EmissionsChecked);
+        Assert.Equal(2, verdict.DecisionsChecked);
+    }
+
+    [Fact]
+    public async Task Other_differences_are_not_waited_for_and_an_unobservable_target_says_emissions_were_not_checked()
+    {
+        var entity = VerbexCall();
+        AcknowledgeAll(entity);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var wrong = await Verifier.VerifyAsync(
+            [entity],
+            (_, _) => Task.FromResult<ObservedSnapshot?>(WithDecisions(Correct(entity) with { EventCount = 2 })),
+            1,
+            TimeSpan.FromSeconds(30),
+            CancellationToken.None);
+        var unobservable = await Verifier.VerifyAsync([entity], (_, _) => Task.FromResult<ObservedSnapshot?>(Correct(entity)), 1, CancellationToken.None);
+
+        Assert.False(wrong.Passed);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "a wrong event count is final at the first read");
+        Assert.True(unobservable.Passed);
+        Assert.False(unobservable.EmissionsChecked);
+        Assert.Equal(1, unobservable.DecisionsNotObservable);
+    }
+
+    [Fact]
     public void Generated_events_carry_the_provider_times_the_model_expects()
     {
         // The model's phase times come from the generator; the body must carry exactly those.
@@ -188,6 +333,13 @@ public sealed class VerifierTests
 
     private static ObservedSnapshot Correct(EntityModel entity, int duplicates = 0) =>
         Observed(Expectations.For(entity, entity.Events.ToList()), duplicates);
+
+    /// <summary>The snapshot with the tally's decisions: one emission id per decision.</summary>
+    private static ObservedSnapshot WithDecisions(ObservedSnapshot observed, params (string Namespace, int Count)[] decisions) => observed with
+    {
+        Decisions = decisions.ToDictionary(d => d.Namespace, d => d.Count),
+        DecidedEmissions = decisions.Sum(d => d.Count),
+    };
 
     private static ObservedSnapshot Observed(ExpectedSnapshot expected, int duplicates) => new()
     {

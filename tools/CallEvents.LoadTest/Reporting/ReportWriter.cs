@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CallEvents.LoadTest.Verification;
 
 namespace CallEvents.LoadTest.Reporting;
 
@@ -100,6 +101,15 @@ public static class ReportWriter
         md.AppendLine($"- command: `{report.CommandLine}`");
         md.AppendLine($"- workload: {report.Workload}");
         md.AppendLine($"- correctness verdict: **{(report.Passed ? "PASS" : "FAIL")}**");
+        var verdicts = report.Runs.Select(r => r.Verdict).OfType<Verdict>().ToList();
+        if (verdicts.Count > 0)
+        {
+            var emissionsChecked = verdicts.Count(v => v.EmissionsChecked);
+            md.AppendLine(emissionsChecked == verdicts.Count
+                ? "- emissions: checked (exactly one PCA-ready emission and follow-up decision per call, one workflow-completed decision per completed execution, counted by the tool's own no-action follow-up grain)"
+                : Invariant($"- emissions: **not checked** in {verdicts.Count - emissionsChecked} of {verdicts.Count} verified runs (the target does not expose the tool's tally follow-up grain, e.g. an external `--url` host)"));
+        }
+
         foreach (var note in report.Notes)
         {
             md.AppendLine($"- {note}");
@@ -240,9 +250,11 @@ public static class ReportWriter
     private static string VerdictText(RunReport run) => run.Verdict switch
     {
         null => "not verified",
-        { Passed: true } v => Invariant($"PASS ({v.Checked:N0} entities, {v.WithUncertainty:N0} with unacknowledged attempts)"),
-        var v => Invariant($"FAIL ({v.Failed:N0} of {v.Checked:N0} wrong, {v.Unreadable:N0} unreadable)"),
+        { Passed: true } v => Invariant($"PASS ({v.Checked:N0} entities, {v.WithUncertainty:N0} with unacknowledged attempts, {Emissions(v)})"),
+        var v => Invariant($"FAIL ({v.Failed:N0} of {v.Checked:N0} wrong, {v.Unreadable:N0} unreadable, {Emissions(v)})"),
     };
+
+    private static string Emissions(Verdict verdict) => verdict.EmissionsChecked ? "emissions checked" : "emissions not checked";
 
     private static string Kinds(IReadOnlyDictionary<string, long> kinds) =>
         kinds.Count == 0 ? "none" : string.Join(", ", kinds.OrderByDescending(kv => kv.Value).Select(kv => Invariant($"{kv.Key}: {kv.Value:N0}")));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallEvents.LoadTest.Verification;
 using CallEvents.LoadTest.Workload;
 
 namespace CallEvents.LoadTest.Running;
@@ -62,8 +63,15 @@ public sealed record CommandLine
           --out DIR             report directory (default artifacts/loadtest/<timestamp>)
           --no-verify           skip the correctness verdict
           --verify-parallelism N snapshot reads in parallel (default 64)
+          --settle S            re-read entities whose only wrong fields are follow-up decisions (emission is
+                                asynchronous) until S seconds after verification starts (default 15; 150 with
+                                --kill-silo-at, as an emission lost with the killed silo is republished at the next
+                                lifecycle tick, every minute by default)
           --quiet               no progress line
         """;
+
+    /// <summary>The default <c>--settle</c> with <c>--kill-silo-at</c>: past the next lifecycle tick (1 minute) with room to spare.</summary>
+    private static readonly TimeSpan KillSettle = TimeSpan.FromSeconds(150);
 
     public required string Mode { get; init; }
 
@@ -102,6 +110,9 @@ public sealed record CommandLine
     public bool Verify { get; init; } = true;
 
     public int VerifyParallelism { get; init; } = 64;
+
+    /// <summary>How long from the start of verification decision-only differences are read again (<c>--settle</c>).</summary>
+    public TimeSpan Settle { get; init; } = Verifier.DefaultSettle;
 
     public string Raw { get; init; } = string.Empty;
 
@@ -158,6 +169,7 @@ public sealed record CommandLine
         var hostArgs = new List<string>();
         int? window = null;
         double? warmup = null;
+        double? settle = null;
         foreach (var (name, value) in values)
         {
             switch (name)
@@ -197,6 +209,7 @@ public sealed record CommandLine
                 case "--out": result = result with { Out = value! }; break;
                 case "--no-verify": result = result with { Verify = false }; break;
                 case "--verify-parallelism": result = result with { VerifyParallelism = Int(name, value) }; break;
+                case "--settle": settle = Double(name, value); break;
                 case "--quiet": shape = shape with { Progress = false }; break;
                 default: throw new ArgumentException($"unknown option {name}\n\n{Usage}");
             }
@@ -228,6 +241,7 @@ public sealed record CommandLine
             Headers = headers,
             QueryHeaders = queryHeaders,
             HostArgs = hostArgs,
+            Settle = settle is { } seconds ? TimeSpan.FromSeconds(seconds) : shape.KillSiloAt is null ? Verifier.DefaultSettle : KillSettle,
         };
     }
 

@@ -11,6 +11,9 @@ namespace CallEvents.LoadTest.Running;
 /// <summary>The three modes: grain, http and bench.</summary>
 public static class Modes
 {
+    private const string TallyNote =
+        "follow-ups: the tool's TallyFollowUpGrain (a no-action follow-up, as a user's would be) is registered, so every PCA-ready call and finished workflow execution also costs an emission, a decision write and a confirmation, all part of the measured load";
+
     /// <summary>One run's figures, and the model it was verified against.</summary>
     public sealed record Driven(RunReport Report, WorkloadGenerator Generator, RunStats Stats);
 
@@ -50,8 +53,8 @@ public static class Modes
         if (cli.Verify)
         {
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{name}: verifying {generator.Entities.Count:N0} entities..."));
-            verdict = await Verifier.VerifyAsync(generator.Entities, target.ReadAsync, cli.VerifyParallelism, cancellationToken);
-            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{name}: verdict {(verdict.Passed ? "PASS" : "FAIL")} ({verdict.PassedEntities:N0}/{verdict.Checked:N0} entities, {verdict.Elapsed.TotalSeconds:0.0} s)"));
+            verdict = await Verifier.VerifyAsync(generator.Entities, target.ReadAsync, cli.VerifyParallelism, cli.Settle, cancellationToken);
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{name}: verdict {(verdict.Passed ? "PASS" : "FAIL")} ({verdict.PassedEntities:N0}/{verdict.Checked:N0} entities, {verdict.DescribeEmissions()}, {verdict.Elapsed.TotalSeconds:0.0} s)"));
         }
 
         var report = RunReport.From(name, target is GrainTarget ? "grain API" : "HTTP", shape.Describe(), storage, silos, stats, outcome.SendPhase, verdict, outcome.FaultLog) with { Process = process };
@@ -121,6 +124,7 @@ public static class Modes
             runs.Add(report);
         }
 
+        notes.Add(TallyNote);
         return Assemble(cli, runs, sizes, notes, bench: null);
     }
 
@@ -140,7 +144,7 @@ public static class Modes
             var warm = cli.Urls.Count == 0 ? await InProcessHost.StartAsync(prewarmDatabase, cli.HostArgs) : null;
             try
             {
-                using var target = new HttpTarget(warm is null ? cli.Urls : [warm.BaseAddress], cli.Timeout, Connections(cli), headers: cli.Headers, queryHeaders: cli.QueryHeaders);
+                using var target = new HttpTarget(warm is null ? cli.Urls : [warm.BaseAddress], cli.Timeout, Connections(cli), headers: cli.Headers, queryHeaders: cli.QueryHeaders, tallyRegistered: warm is not null);
                 var shape = cli.Shape with { Duration = TimeSpan.FromSeconds(cli.Prewarm), Progress = false, WarmupSeconds = 0 };
                 var driven = await DriveAsync("prewarm (not reported)", target, null, cli.Workload with { Unbounded = true, Seed = cli.Workload.Seed + 1000 }, shape, cli with { Verify = false }, "prewarm", null, log, cancellationToken);
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"prewarm: {cli.Prewarm:0} s of unmeasured load first ({driven.Report.EventsPerSecond:N0} deliveries/s)"));
@@ -174,7 +178,7 @@ public static class Modes
             try
             {
                 probe = await DatabaseProbe.StartAsync(postgres, connectionString);
-                using var target = new HttpTarget([host.BaseAddress], cli.Timeout, Connections(cli), headers: cli.Headers, queryHeaders: cli.QueryHeaders);
+                using var target = new HttpTarget([host.BaseAddress], cli.Timeout, Connections(cli), headers: cli.Headers, queryHeaders: cli.QueryHeaders, tallyRegistered: true);
                 result = await DriveAsync(name, target, null, cli.Workload, cli.Shape, cli, storage, 1, log, cancellationToken, probe is null ? null : probe.CaptureStatementsAsync);
             }
             finally
@@ -192,6 +196,10 @@ public static class Modes
         }
 
         notes.Add("in-process host: started with " + string.Join(' ', InProcessHost.LoadTestArgs));
+        if (cli.Urls.Count == 0)
+        {
+            notes.Add(TallyNote);
+        }
         return Assemble(cli, runs, [], notes, bench: null);
     }
 
@@ -243,12 +251,12 @@ public static class Modes
                 try
                 {
                     probe = await DatabaseProbe.StartAsync(postgres, database);
-                    using var target = new HttpTarget([host.BaseAddress], cli.Timeout, Connections(cli));
+                    using var target = new HttpTarget([host.BaseAddress], cli.Timeout, Connections(cli), tallyRegistered: true);
                     var ours = await DriveAsync($"(a) our ingress, closed loop{suffix}", target, null, workload, closed, cli, "PostgreSQL (durable host)", 1, log, cancellationToken, probe is null ? null : probe.CaptureStatementsAsync);
                     closedReport = ours.Report;
                     var half = Math.Max(1, closedReport.EventsPerSecond / 2);
                     var open = closed with { Rate = half, MaxInFlight = Math.Max(1000, concurrency * 32) };
-                    using var openTarget = new HttpTarget([host.BaseAddress], cli.Timeout, Math.Max(Connections(cli), 256));
+                    using var openTarget = new HttpTarget([host.BaseAddress], cli.Timeout, Math.Max(Connections(cli), 256), tallyRegistered: true);
                     var halfRun = await DriveAsync(string.Create(CultureInfo.InvariantCulture, $"(a) our ingress, open loop at half{suffix}"), openTarget, null, workload with { Seed = workload.Seed + 1 }, open, cli, "PostgreSQL (durable host)", 1, log, cancellationToken);
                     openReport = halfRun.Report;
                 }
@@ -286,6 +294,7 @@ public static class Modes
         };
         notes.Add("(a) host arguments: " + string.Join(' ', InProcessHost.LoadTestArgs.Concat(cli.HostArgs)));
         notes.Add("the (a) and (b) database profiles count the whole run, both loops of (a) included");
+        notes.Add("(a): " + TallyNote);
         return Assemble(cli, runs, [], notes, bench);
     }
 

@@ -1,3 +1,5 @@
+using CallEvents.FollowUps;
+using CallEvents.LoadTest.Verification;
 using CallEvents.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,7 +22,7 @@ public sealed record ProfilingSwitches(bool NullStorage = false, bool LocalRemin
 /// <summary>
 /// An N-silo in-process Orleans cluster (TestingHost) with the call-event grains registered as the host does:
 /// memory grain storage and reminders, or PostgreSQL durability (state and reminders; membership stays the
-/// test cluster's in-memory table).
+/// test cluster's in-memory table), plus <see cref="TallyFollowUpGrain"/> so the verdict can count follow-up decisions.
 /// </summary>
 public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
 {
@@ -50,13 +52,21 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
     /// <param name="silos">Silos to start.</param>
     /// <param name="postgresConnectionString">PostgreSQL for state and reminders; null: memory, as the embedded host.</param>
     /// <param name="profiling">Profiling experiments: <c>storage=null</c>, <c>reminders=local</c> (never quoted as the service's figures).</param>
-    public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, ProfilingSwitches? profiling = null)
+    /// <param name="settings">Configuration for the silos (e.g. <c>Lifecycle:TickPeriod</c>), as a host's <c>--Section:Key=value</c>.</param>
+    public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, ProfilingSwitches? profiling = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         profiling ??= new ProfilingSwitches();
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.ConfigureFileLogging = false;
         builder.Options.InitializeClientOnDeploy = false;
-        builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (settings is not null)
+            {
+                host.Configuration.AddInMemoryCollection(settings);
+            }
+        });
         builder.ConfigureSilo((_, silo) =>
         {
             if (postgresConnectionString is null)
@@ -86,6 +96,11 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
             }
 
             silo.AddCallEventProcessing();
+
+            // As CallEventHost does: the built-in callback follow-ups (consuming nothing without rules) must be
+            // constructible, since their implicit subscriptions get every emission; and the tally that counts them.
+            silo.AddCallbackFollowUps();
+            silo.AddFollowUpGrain<TallyFollowUpGrain>();
         });
         var cluster = builder.Build();
         try

@@ -12,10 +12,12 @@ namespace CallEvents.LoadTest.Targets;
 /// Delivers through the grain API (<c>IngestAsync</c>) of the silos' grain factories, round-robin, after parsing
 /// each body with the real provider adapter, so grain mode exercises the same normalization as HTTP ingress.
 /// Each call has the ingress deadline (4 s by default); a timeout or a cluster error is an uncertain attempt.
+/// Reads give the snapshot and the decisions of the cluster's <see cref="TallyFollowUpGrain"/> for the key.
 /// </summary>
 public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, TimeSpan timeout) : IDeliveryTarget
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
     private readonly VerbexAdapter _verbex = new();
     private readonly SubVerseAdapter _subVerse = new(Options.Create(new IngressOptions()));
     private long _next;
@@ -80,13 +82,25 @@ public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, Ti
         ArgumentNullException.ThrowIfNull(entity);
         var silos = factories();
         var grains = silos[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)silos.Count)];
+        ObservedSnapshot? observed;
         if (entity.IsWorkflow)
         {
-            var workflow = await grains.GetGrain<IWorkflowExecutionGrain>(entity.Key).GetSnapshotAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            return workflow is null ? null : SnapshotMapping.From(workflow);
+            var workflow = await grains.GetGrain<IWorkflowExecutionGrain>(entity.Key).GetSnapshotAsync().WaitAsync(ReadTimeout, cancellationToken);
+            observed = workflow is null ? null : SnapshotMapping.From(workflow);
+        }
+        else
+        {
+            var call = await grains.GetGrain<ICallGrain>(entity.Key).GetSnapshotAsync().WaitAsync(ReadTimeout, cancellationToken);
+            observed = call is null ? null : SnapshotMapping.From(call);
         }
 
-        var call = await grains.GetGrain<ICallGrain>(entity.Key).GetSnapshotAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        return call is null ? null : SnapshotMapping.From(call);
+        if (observed is null)
+        {
+            return null;
+        }
+
+        // Every cluster this tool starts registers the tally follow-up (GrainCluster.StartAsync).
+        var record = await grains.GetGrain<IFollowUpGrain>(entity.Key, TallyFollowUpGrain.Name).GetFollowUpsAsync().WaitAsync(ReadTimeout, cancellationToken);
+        return SnapshotMapping.WithDecisions(observed, record?.Decisions ?? []);
     }
 }

@@ -9,7 +9,9 @@ namespace CallEvents.LoadTest.Targets;
 /// <summary>
 /// Delivers with <c>POST {url}{path}</c> (path <c>/webhooks/{source}</c> by default), round-robin over the given
 /// base URLs, with the provider's headers; reads snapshots with <c>GET /calls/{source}/{id}</c> and
-/// <c>GET /workflows/{id}</c>.
+/// <c>GET /workflows/{id}</c>, and, when the host has <see cref="TallyFollowUpGrain"/> registered (an in-process
+/// host: <c>tallyRegistered</c>), the tally's decisions with <c>GET …/follow-ups</c>; otherwise decisions are not
+/// observable and the verdict does not check them.
 /// </summary>
 public sealed class HttpTarget : IDeliveryTarget, IDisposable
 {
@@ -22,6 +24,7 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
     private readonly TimeSpan _timeout;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _queryHeaders;
+    private readonly bool _tallyRegistered;
     private long _next;
 
     public HttpTarget(
@@ -30,7 +33,8 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
         int connections,
         string pathTemplate = "/webhooks/{source}",
         IReadOnlyList<KeyValuePair<string, string>>? headers = null,
-        IReadOnlyList<KeyValuePair<string, string>>? queryHeaders = null)
+        IReadOnlyList<KeyValuePair<string, string>>? queryHeaders = null,
+        bool tallyRegistered = false)
     {
         ArgumentNullException.ThrowIfNull(bases);
         if (bases.Count == 0)
@@ -43,6 +47,7 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
         _pathTemplate = pathTemplate;
         _headers = headers ?? [];
         _queryHeaders = queryHeaders ?? [];
+        _tallyRegistered = tallyRegistered;
         _client = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = Math.Max(1, connections),
@@ -113,15 +118,35 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
         var path = entity.IsWorkflow
             ? $"/workflows/{Uri.EscapeDataString(entity.EntityId)}"
             : $"/calls/{entity.Source}/{Uri.EscapeDataString(entity.EntityId)}";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        using var snapshot = await GetAsync(index, path, deadline.Token);
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        var observed = SnapshotMapping.FromJson(snapshot.RootElement, entity.IsWorkflow);
+        if (!_tallyRegistered)
+        {
+            return observed;
+        }
+
+        // 404 only when there is neither a follow-up record nor the entity; it exists, so 404 would mean "none".
+        using var followUps = await GetAsync(index, path + "/follow-ups", deadline.Token);
+        return SnapshotMapping.WithDecisions(observed, followUps is null ? [] : SnapshotMapping.TallyDecisionsFromJson(followUps.RootElement));
+    }
+
+    /// <summary>GETs JSON with the query headers; null on 404.</summary>
+    private async Task<JsonDocument?> GetAsync(int index, string path, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_bases[index], path));
         foreach (var (name, value) in _queryHeaders)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        using var response = await _client.SendAsync(request, deadline.Token);
+        using var response = await _client.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -132,9 +157,8 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
             throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode}", null, response.StatusCode);
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
-        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: deadline.Token);
-        return SnapshotMapping.FromJson(document.RootElement, entity.IsWorkflow);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
     }
 
     public void Dispose() => _client.Dispose();

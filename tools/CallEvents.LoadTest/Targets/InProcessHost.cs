@@ -1,3 +1,5 @@
+using CallEvents.FollowUps;
+using CallEvents.LoadTest.Verification;
 using CallEvents.TestSupport;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -7,7 +9,8 @@ namespace CallEvents.LoadTest.Targets;
 
 /// <summary>
 /// The real host (<c>CallEventHost.Build</c>: silo + Kestrel) started inside this process on free loopback ports:
-/// embedded in-memory mode, or PostgreSQL mode with a connection string.
+/// embedded in-memory mode, or PostgreSQL mode with a connection string. <see cref="TallyFollowUpGrain"/> is
+/// registered on its silo (what a user's follow-up would be), so the verdict can count follow-up decisions.
 /// </summary>
 public sealed class InProcessHost : IAsyncDisposable
 {
@@ -56,7 +59,7 @@ public sealed class InProcessHost : IAsyncDisposable
         }
 
         args.AddRange(extraArgs ?? []);
-        var app = CallEventHost.Build([.. args]);
+        var app = CallEventHost.Build([.. args], configureSilo: silo => silo.AddFollowUpGrain<TallyFollowUpGrain>());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InProcessHost(app, new Uri(address));

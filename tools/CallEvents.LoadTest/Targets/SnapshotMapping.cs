@@ -85,6 +85,54 @@ public static class SnapshotMapping
         };
     }
 
+    /// <summary>The snapshot with the tally follow-up's decisions for its key: how many per namespace, how many emissions.</summary>
+    public static ObservedSnapshot WithDecisions(ObservedSnapshot snapshot, IEnumerable<FollowUpDecisionRecord> decisions)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(decisions);
+        var list = decisions.ToList();
+        return snapshot with
+        {
+            Decisions = list.GroupBy(d => d.Namespace, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            DecidedEmissions = list.Select(d => d.EmissionId).Distinct().Count(),
+        };
+    }
+
+    /// <summary>
+    /// The tally follow-up's decisions in the HTTP API's <c>GET …/follow-ups</c> JSON
+    /// (<c>{"key", "followUps": [{"followUp", "decisions": [{"emissionId", "namespace", …}]}]}</c>).
+    /// </summary>
+    public static IReadOnlyList<FollowUpDecisionRecord> TallyDecisionsFromJson(JsonElement root)
+    {
+        var decisions = new List<FollowUpDecisionRecord>();
+        if (!root.TryGetProperty("followUps", out var followUps) || followUps.ValueKind != JsonValueKind.Array)
+        {
+            return decisions;
+        }
+
+        foreach (var record in followUps.EnumerateArray())
+        {
+            if (String(record, "followUp") != TallyFollowUpGrain.Name
+                || !record.TryGetProperty("decisions", out var list)
+                || list.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var d in list.EnumerateArray())
+            {
+                decisions.Add(new FollowUpDecisionRecord(
+                    d.GetProperty("emissionId").GetGuid(),
+                    String(d, "namespace") ?? string.Empty,
+                    d.TryGetProperty("decidedAt", out var at) && at.ValueKind == JsonValueKind.String ? at.GetDateTimeOffset() : default,
+                    String(d, "actionId"),
+                    String(d, "summary") ?? string.Empty));
+            }
+        }
+
+        return decisions;
+    }
+
     private static void Add(Dictionary<string, DateTimeOffset> phases, string name, DateTimeOffset? time)
     {
         if (time is { } t)

@@ -12,6 +12,7 @@ public static class Expectations
     private static readonly string[] VerbexPhases = ["Started", "Ended", "PcaReady"];
     private static readonly string[] SubVersePhases = ["Queued", "Placed", "Ended", "PcaReady"];
     private static readonly string[] WorkflowPhases = ["Queued", "Started"];
+    private static readonly IReadOnlyDictionary<string, int> NoDecisions = new Dictionary<string, int>(StringComparer.Ordinal);
 
     public static ExpectedSnapshot For(EntityModel entity, IReadOnlyCollection<EventModel> stored)
     {
@@ -100,6 +101,9 @@ public static class Expectations
             MissingPhases = [.. expected.Where(p => CallRank(p) < topSuccess && !byPhase.ContainsKey(p))],
             EventCount = stored.Count,
             FailureReason = outcome is "None" or "Succeeded" ? null : latestFailure?.Reason,
+
+            // A call is emitted once, when it first reaches PcaReady (a later failure does not undo that).
+            Decisions = byPhase.ContainsKey("PcaReady") ? One(StreamNamespaces.CallPcaReady) : NoDecisions,
         };
     }
 
@@ -127,22 +131,33 @@ public static class Expectations
             .ToDictionary(g => g.Key, g => g.Min(x => x.Event.ProviderTime), StringComparer.Ordinal);
         var nodes = stored.Where(e => e.Kind == EventKind.WorkflowNodeExecution).ToList();
         var top = phases.Keys.Select(Rank).DefaultIfEmpty(0).Max();
+        var status = top switch
+        {
+            0 => "None",
+            1 => "Queued",
+            2 => "Started",
+            _ => "Completed",
+        };
         return new ExpectedSnapshot
         {
-            Status = top switch
-            {
-                0 => "None",
-                1 => "Queued",
-                2 => "Started",
-                _ => "Completed",
-            },
+            Status = status,
             Phases = phases,
             MissingPhases = [.. WorkflowPhases.Where(p => Rank(p) < top && !phases.ContainsKey(p))],
             EventCount = stored.Count,
             NodeExecutions = nodes.Count,
             LastNode = nodes.MaxBy(e => e.ProviderTime)?.NodeName,
+
+            // One emission per finished execution (the generator never sends failures; "Failed" is for completeness).
+            Decisions = status switch
+            {
+                "Completed" => One(StreamNamespaces.WorkflowCompleted),
+                "Failed" => One(StreamNamespaces.WorkflowFailed),
+                _ => NoDecisions,
+            },
         };
     }
+
+    private static Dictionary<string, int> One(string streamNamespace) => new(StringComparer.Ordinal) { [streamNamespace] = 1 };
 
     private static string FailureOutcome(EventKind kind) => kind switch
     {

@@ -28,6 +28,15 @@ public sealed record ObservedSnapshot
     public string? FailureReason { get; init; }
 
     public IReadOnlyList<string> Anomalies { get; init; } = [];
+
+    /// <summary>
+    /// Follow-up decisions <see cref="TallyFollowUpGrain"/> recorded for this key, per stream namespace; null when
+    /// they cannot be observed (an external host, where the tally grain is not registered): then they are not checked.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Decisions { get; init; }
+
+    /// <summary>Distinct emission ids among those decisions (one decision per emission: equal to their total).</summary>
+    public int DecidedEmissions { get; init; }
 }
 
 /// <summary>What the snapshot must say for a given set of stored events, derived from the generator's model.</summary>
@@ -48,4 +57,7 @@ public sealed record ExpectedSnapshot
     public string? LastNode { get; init; }
 
     public string? FailureReason { get; init; }
+
+    /// <summary>Follow-up decisions per stream namespace: one per emission, and exactly one emission per milestone.</summary>
+    public IReadOnlyDictionary<string, int> Decisions { get; init; } = new Dictionary<string, int>();
 }

@@ -25,6 +25,18 @@ public sealed record Verdict
     /// <summary>Snapshots that could not be read.</summary>
     public int Unreadable { get; init; }
 
+    /// <summary>Entities whose follow-up decisions were counted and checked.</summary>
+    public int DecisionsChecked { get; init; }
+
+    /// <summary>Entities with a snapshot whose follow-up decisions could not be observed (an external host).</summary>
+    public int DecisionsNotObservable { get; init; }
+
+    /// <summary>
+    /// Whether "one PCA-ready emission and one follow-up decision per call (one workflow-completed decision per
+    /// completed execution)" was checked: for every entity with a snapshot, none of them unobservable.
+    /// </summary>
+    public bool EmissionsChecked => DecisionsChecked > 0 && DecisionsNotObservable == 0;
+
     /// <summary>Distinct events acknowledged, summed over entities.</summary>
     public long DistinctAcknowledged { get; init; }
 
@@ -38,22 +50,52 @@ public sealed record Verdict
     public IReadOnlyList<EntityVerdict> Examples { get; init; } = [];
 
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Whether the one-emission-one-decision check ran, for logs and reports.</summary>
+    public string DescribeEmissions() => EmissionsChecked
+        ? "emissions checked"
+        : "emissions NOT checked (follow-up decisions not observable on this target)";
 }
 
 /// <summary>
-/// Compares every snapshot with what the generator's model says it must be. Only acknowledged (2xx) deliveries
-/// count as stored; an event attempted but never acknowledged may or may not be stored, so every subset of such
-/// events is tried and the entity passes when one of them explains the snapshot exactly.
+/// Compares every snapshot, and the follow-up decisions taken for it when they are observable, with what the
+/// generator's model says they must be. Only acknowledged (2xx) deliveries count as stored; an event attempted
+/// but never acknowledged may or may not be stored, so every subset of such events is tried and the entity passes
+/// when one of them explains the snapshot exactly.
 /// </summary>
 public static class Verifier
 {
     private const int MaxUncertainEnumerated = 10;
+    private const string DecisionsField = "decisions.";
+    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long, from the start of verification, entities whose only differences are follow-up decisions are read again.</summary>
+    public static TimeSpan DefaultSettle { get; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Reads every sent entity's snapshot with <paramref name="read"/> and checks it (settling for <see cref="DefaultSettle"/>).</summary>
+    public static Task<Verdict> VerifyAsync(
+        IReadOnlyList<EntityModel> entities,
+        Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read,
+        int parallelism,
+        CancellationToken cancellationToken) =>
+        VerifyAsync(entities, read, parallelism, DefaultSettle, cancellationToken);
 
     /// <summary>Reads every sent entity's snapshot with <paramref name="read"/> and checks it.</summary>
+    /// <param name="entities">The generator's model.</param>
+    /// <param name="read">Reads one entity's snapshot (null: no such entity).</param>
+    /// <param name="parallelism">Reads at a time.</param>
+    /// <param name="settle">
+    /// Emission is asynchronous (the grain publishes after its state write and the follow-up decides later): an
+    /// entity whose only differences are its follow-up decisions is read again every 250 ms until it passes or
+    /// this long after the start of verification (one deadline for the whole verification, not one per entity).
+    /// Every other difference is final at the first read.
+    /// </param>
+    /// <param name="cancellationToken">Stops verification.</param>
     public static async Task<Verdict> VerifyAsync(
         IReadOnlyList<EntityModel> entities,
         Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read,
         int parallelism,
+        TimeSpan settle,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entities);
@@ -61,39 +103,42 @@ public static class Verifier
         var started = System.Diagnostics.Stopwatch.StartNew();
         var verdicts = new ConcurrentBag<EntityVerdict>();
         var unreadable = 0;
+        var decisionsChecked = 0;
+        var decisionsNotObservable = 0;
         await Parallel.ForEachAsync(
             entities.Where(e => e.AnySent),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (entity, ct) =>
             {
-                ObservedSnapshot? observed = null;
-                Exception? last = null;
-                for (var attempt = 0; attempt < 5; attempt++)
+                var (observed, failure) = await ReadAsync(entity, read, ct);
+                var verdict = failure is null ? Check(entity, observed) : null;
+                while (verdict is { Passed: false } && OnlyDecisionsDiffer(verdict) && started.Elapsed < settle)
                 {
-                    try
-                    {
-                        observed = await read(entity, ct);
-                        last = null;
-                        break;
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                    {
-                        last = ex;
-                        await Task.Delay(200 * (attempt + 1), ct);
-                    }
+                    await Task.Delay(SettlePoll, ct);
+                    (observed, failure) = await ReadAsync(entity, read, ct);
+                    verdict = failure is null ? Check(entity, observed) : null;
                 }
 
-                if (last is not null)
+                if (verdict is null)
                 {
                     Interlocked.Increment(ref unreadable);
-                    verdicts.Add(new EntityVerdict(entity.Key, false, false, [$"snapshot unreadable: {last.GetType().Name}: {last.Message}"]));
+                    verdicts.Add(new EntityVerdict(entity.Key, false, false, [$"snapshot unreadable: {failure!.GetType().Name}: {failure.Message}"]));
                     return;
                 }
 
-                verdicts.Add(Check(entity, observed));
+                if (observed?.Decisions is not null)
+                {
+                    Interlocked.Increment(ref decisionsChecked);
+                }
+                else if (observed is not null)
+                {
+                    Interlocked.Increment(ref decisionsNotObservable);
+                }
+
+                verdicts.Add(verdict);
             });
 
-        return Summarize(entities, verdicts, unreadable, started.Elapsed);
+        return Summarize(entities, verdicts, unreadable, decisionsChecked, decisionsNotObservable, started.Elapsed);
     }
 
     /// <summary>Checks one entity's snapshot (null: the service says it has no such entity).</summary>
@@ -166,8 +211,44 @@ public static class Verifier
         Check("failureReason", expected.FailureReason, observed.FailureReason);
         Check("unrecognizedCount", 0, observed.UnrecognizedCount);
         Check("anomalies", string.Empty, string.Join(",", observed.Anomalies));
+        if (observed.Decisions is { } decisions)
+        {
+            // Exactly one emission, decided once, per milestone reached; none for a milestone never reached.
+            foreach (var streamNamespace in expected.Decisions.Keys.Union(decisions.Keys).Order(StringComparer.Ordinal))
+            {
+                Check(DecisionsField + streamNamespace, expected.Decisions.GetValueOrDefault(streamNamespace), decisions.GetValueOrDefault(streamNamespace));
+            }
+
+            // The follow-up records one decision per emission id: more decisions than ids is one emission decided twice.
+            Check(DecisionsField + "distinctEmissionIds", decisions.Values.Sum(), observed.DecidedEmissions);
+        }
+
         return differences;
     }
+
+    /// <summary>Reads a snapshot, trying 5 times; the last failure when every try failed.</summary>
+    private static async Task<(ObservedSnapshot? Observed, Exception? Failure)> ReadAsync(
+        EntityModel entity, Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read, CancellationToken ct)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                return (await read(entity, ct), null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                last = ex;
+                await Task.Delay(200 * (attempt + 1), ct);
+            }
+        }
+
+        return (null, last);
+    }
+
+    private static bool OnlyDecisionsDiffer(EntityVerdict verdict) =>
+        verdict.Differences.Count > 0 && verdict.Differences.All(d => d.StartsWith(DecisionsField, StringComparison.Ordinal));
 
     /// <summary>
     /// The duplicate counter counts deliveries of an already stored event. Every acknowledged delivery either
@@ -213,7 +294,7 @@ public static class Verifier
         }
     }
 
-    private static Verdict Summarize(IReadOnlyList<EntityModel> entities, IEnumerable<EntityVerdict> verdicts, int unreadable, TimeSpan elapsed)
+    private static Verdict Summarize(IReadOnlyList<EntityModel> entities, IEnumerable<EntityVerdict> verdicts, int unreadable, int decisionsChecked, int decisionsNotObservable, TimeSpan elapsed)
     {
         var list = verdicts.ToList();
         var byField = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -232,6 +313,8 @@ public static class Verifier
             Failed = list.Count(v => !v.Passed),
             WithUncertainty = list.Count(v => v.Uncertain),
             Unreadable = unreadable,
+            DecisionsChecked = decisionsChecked,
+            DecisionsNotObservable = decisionsNotObservable,
             DistinctAcknowledged = entities.Sum(e => (long)e.Events.Count(x => x.Acknowledged > 0)),
             DeliveriesAcknowledged = entities.Sum(e => (long)e.Events.Sum(x => x.Acknowledged)),
             FailuresByField = byField,
