@@ -41,18 +41,8 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         _state = state;
         _services = services;
         _logger = services.Loggers.CreateLogger(GetType());
-        var options = services.Options;
-        _retries = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.FirstRetryDelay,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+        // One pipeline per silo: building it validates its options by reflection, far too costly per activation.
+        _retries = services.Retries;
     }
 
     /// <summary>The name producers wait for a confirmation from: the grain class's full name.</summary>
@@ -317,6 +307,20 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             await this.UnregisterReminder(reminder);
         }
     }
+
+    /// <summary>The retry-with-backoff and per-attempt timeout pipeline every follow-up action runs in.</summary>
+    internal static ResiliencePipeline BuildRetryPipeline(FollowUpOptions options) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.FirstRetryDelay,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .AddTimeout(options.AttemptTimeout)
+            .Build();
 
     private static bool IsTransient(Exception ex) => ex switch
     {

@@ -25,10 +25,7 @@ public static class FollowUpSiloBuilderExtensions
         where TGrain : FollowUpGrain
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var namespaces = typeof(TGrain).GetCustomAttributes<ImplicitStreamSubscriptionAttribute>()
-            .SelectMany(a => StreamNamespaces.All.Where(a.Predicate.IsMatch))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var namespaces = SubscribedNamespaces(typeof(TGrain));
         if (namespaces.Count == 0)
         {
             throw new InvalidOperationException($"{typeof(TGrain).FullName} has no [ImplicitStreamSubscription] for any of: {string.Join(", ", StreamNamespaces.All)}.");
@@ -56,6 +53,19 @@ public static class FollowUpSiloBuilderExtensions
         // nothing for them.
         silo.AddFollowUpGrain<CallCallbackFollowUpGrain>(HasRuleFor);
         silo.AddFollowUpGrain<WorkflowCallbackFollowUpGrain>(HasRuleFor);
+
+        // A callback grain with no rule for any namespace it subscribes to is not hosted at all: its implicit
+        // subscriptions would otherwise activate it (and load its state) for every emission, only to ignore it.
+        silo.Services.AddOptions<GrainTypeOptions>().PostConfigure<IOptions<CallbackOptions>>((grainTypes, callbacks) =>
+        {
+            foreach (var grain in new[] { typeof(CallCallbackFollowUpGrain), typeof(WorkflowCallbackFollowUpGrain) })
+            {
+                if (!SubscribedNamespaces(grain).Any(ns => HasRuleFor(callbacks.Value, ns)))
+                {
+                    grainTypes.Classes.Remove(grain);
+                }
+            }
+        });
         return silo;
     }
 
@@ -98,9 +108,16 @@ public static class FollowUpSiloBuilderExtensions
         }));
     }
 
+    private static List<string> SubscribedNamespaces(Type grain) =>
+        [.. grain.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>()
+            .SelectMany(a => StreamNamespaces.All.Where(a.Predicate.IsMatch))
+            .Distinct(StringComparer.Ordinal)];
+
     private static bool HasRuleFor(IServiceProvider services, string streamNamespace) =>
-        services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules
-            .Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
+        HasRuleFor(services.GetRequiredService<IOptions<CallbackOptions>>().Value, streamNamespace);
+
+    private static bool HasRuleFor(CallbackOptions callbacks, string streamNamespace) =>
+        callbacks.Rules.Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
 
     private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces, Func<IServiceProvider, string, bool>? Consumes);
 
