@@ -21,6 +21,9 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
     private readonly ILogger _logger;
     private TSnapshot? _snapshot;
 
+    // The handle this activation registered, so removing the reminder does not first read it back from the table.
+    private IGrainReminder? _tick;
+
     /// <summary>Creates the grain over its persisted event log.</summary>
     protected EventLogGrain(
         IPersistentState<EventLogState> state,
@@ -130,7 +133,7 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
         {
             try
             {
-                await this.RegisterOrUpdateReminder(TickReminder, Lifecycle.TickPeriod, Lifecycle.TickPeriod);
+                _tick = await this.RegisterOrUpdateReminder(TickReminder, Lifecycle.TickPeriod, Lifecycle.TickPeriod);
                 State.TickRegistered = true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -313,8 +316,9 @@ public abstract class EventLogGrain<TSnapshot> : Grain, IRemindable
     {
         try
         {
-            if (await this.GetReminder(TickReminder) is { } reminder)
+            if ((_tick ?? await this.GetReminder(TickReminder)) is { } reminder)
             {
+                _tick = null;
                 await this.UnregisterReminder(reminder);
             }
         }
