@@ -54,18 +54,6 @@ public static class FollowUpSiloBuilderExtensions
         silo.AddFollowUpGrain<CallCallbackFollowUpGrain>(HasRuleFor);
         silo.AddFollowUpGrain<WorkflowCallbackFollowUpGrain>(HasRuleFor);
 
-        // A callback grain with no rule for any namespace it subscribes to is not hosted at all: its implicit
-        // subscriptions would otherwise activate it (and load its state) for every emission, only to ignore it.
-        silo.Services.AddOptions<GrainTypeOptions>().PostConfigure<IOptions<CallbackOptions>>((grainTypes, callbacks) =>
-        {
-            foreach (var grain in new[] { typeof(CallCallbackFollowUpGrain), typeof(WorkflowCallbackFollowUpGrain) })
-            {
-                if (!SubscribedNamespaces(grain).Any(ns => HasRuleFor(callbacks.Value, ns)))
-                {
-                    grainTypes.Classes.Remove(grain);
-                }
-            }
-        });
         return silo;
     }
 
@@ -114,10 +102,7 @@ public static class FollowUpSiloBuilderExtensions
             .Distinct(StringComparer.Ordinal)];
 
     private static bool HasRuleFor(IServiceProvider services, string streamNamespace) =>
-        HasRuleFor(services.GetRequiredService<IOptions<CallbackOptions>>().Value, streamNamespace);
-
-    private static bool HasRuleFor(CallbackOptions callbacks, string streamNamespace) =>
-        callbacks.Rules.Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
+        services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules.Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
 
     private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces, Func<IServiceProvider, string, bool>? Consumes);
 

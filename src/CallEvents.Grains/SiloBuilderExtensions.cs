@@ -44,6 +44,15 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<FollowUpRegistry>();
         silo.Services.TryAddSingleton(TimeProvider.System);
 
+        // Follow-up grains come with their assemblies and subscribe implicitly, so every emission would activate
+        // them (and load their state). Only those registered with AddFollowUpGrain that consume a namespace in this
+        // deployment (e.g. callback grains with a rule for it) are hosted; the others are left out of the silo.
+        silo.Services.AddOptions<GrainTypeOptions>().PostConfigure<FollowUpRegistry>((grainTypes, registry) =>
+        {
+            var consumers = registry.ConsumersOfAny(StreamNamespaces.All);
+            grainTypes.Classes.RemoveWhere(c => typeof(IFollowUpGrain).IsAssignableFrom(c) && !consumers.Contains(c.FullName!));
+        });
+
         // Memory streams lose queued events when a silo dies; the grains' outbox and reminder make delivery
         // at-least-once regardless. Implicit subscriptions only, so no pub-sub store is needed.
         silo.AddMemoryStreams(Names.StreamProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));

@@ -1,7 +1,10 @@
 using System.Net;
+using CallEvents.FollowUps.Callbacks;
 using CallEvents.TestSupport;
 using CallEvents.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace CallEvents.Tests.FollowUps;
 
@@ -47,5 +50,26 @@ public sealed class CallbackHostingTests
         }
 
         Assert.Equal(CallPhase.PcaReady, (await grains.GetGrain<ICallGrain>(GrainKeys.Call(EventSources.Verbex, callId)).GetSnapshotAsync())!.Status);
+    }
+}
+
+/// <summary>
+/// A silo composed from the registration extensions without any follow-up registered (like this fixture) does not
+/// host the built-in callback grains, whose services (rules, dispatcher) it never added: otherwise their implicit
+/// subscriptions would try, and fail, to construct them for every emission.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class UnregisteredFollowUpTests(ClusterFixture fixture)
+{
+    [Fact]
+    public void Follow_up_grains_not_registered_with_AddFollowUpGrain_are_not_hosted()
+    {
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            var classes = silo.ServiceProvider.GetRequiredService<IOptions<GrainTypeOptions>>().Value.Classes;
+            Assert.DoesNotContain(typeof(CallCallbackFollowUpGrain), classes);
+            Assert.DoesNotContain(typeof(WorkflowCallbackFollowUpGrain), classes);
+            Assert.Contains(typeof(CallEvents.Grains.CallGrain), classes);
+        }
     }
 }
