@@ -214,6 +214,31 @@ public static class Modes
         var notes = new List<string>();
         var pgbench = PgBench.Find();
         await using var postgres = await PostgresProvider.StartAsync(cli.Postgres ?? "auto", separateDatabases: true, cli.PgStats, log);
+        if (cli.Prewarm > 0)
+        {
+            // Unmeasured load on both endpoints first, so the first measured repeat is not the JIT's.
+            var warmShape = closed with { Duration = TimeSpan.FromSeconds(cli.Prewarm), Progress = false, WarmupSeconds = 0 };
+            var warmWorkload = workload with { Seed = workload.Seed + 1000 };
+            await using (var baseline = await BaselineServer.StartAsync(await postgres.DatabaseAsync("bench_prewarm_baseline"), Math.Max(16, concurrency)))
+            {
+                using var target = new HttpTarget([baseline.BaseAddress], cli.Timeout, Connections(cli), pathTemplate: "/webhook");
+                await DriveAsync("prewarm (not reported): baseline", target, null, warmWorkload, warmShape, cli with { Verify = false }, "prewarm", null, log, cancellationToken);
+            }
+
+            var host = await InProcessHost.StartAsync(await postgres.DatabaseAsync("bench_prewarm_ours"), cli.HostArgs);
+            try
+            {
+                using var target = new HttpTarget([host.BaseAddress], cli.Timeout, Connections(cli));
+                await DriveAsync("prewarm (not reported): our ingress", target, null, warmWorkload, warmShape, cli with { Verify = false }, "prewarm", 1, log, cancellationToken);
+            }
+            finally
+            {
+                await host.DisposeAsync();
+            }
+
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"prewarm: {cli.Prewarm:0} s of unmeasured load on each endpoint first (own databases)"));
+        }
+
         for (var i = 1; i <= cli.Repeat; i++)
         {
             var suffix = cli.Repeat > 1 ? $" #{i}" : string.Empty;
