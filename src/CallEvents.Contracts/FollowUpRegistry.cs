@@ -10,12 +10,27 @@ namespace CallEvents;
 public sealed class FollowUpRegistry
 {
     private ImmutableDictionary<string, ImmutableSortedSet<string>> _byNamespace = ImmutableDictionary<string, ImmutableSortedSet<string>>.Empty;
+    private ImmutableHashSet<string> _registered = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Records that <paramref name="grainClass"/> (its full name) is a follow-up grain of this deployment, whether or
+    /// not it consumes any namespace here: the silo hosts registered follow-up grains only.
+    /// </summary>
+    public void Register(string grainClass)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(grainClass);
+        ImmutableInterlocked.Update(ref _registered, set => set.Add(grainClass));
+    }
+
+    /// <summary>Whether <paramref name="grainClass"/> (its full name) was registered or added as a consumer.</summary>
+    public bool IsRegistered(string grainClass) => _registered.Contains(grainClass);
 
     /// <summary>Registers <paramref name="grainClass"/> (its full name) as a consumer of <paramref name="streamNamespace"/>.</summary>
     public void Add(string streamNamespace, string grainClass)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(streamNamespace);
         ArgumentException.ThrowIfNullOrWhiteSpace(grainClass);
+        Register(grainClass);
         ImmutableInterlocked.AddOrUpdate(
             ref _byNamespace,
             streamNamespace,

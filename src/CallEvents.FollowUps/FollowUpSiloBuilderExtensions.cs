@@ -53,7 +53,6 @@ public static class FollowUpSiloBuilderExtensions
         // nothing for them.
         silo.AddFollowUpGrain<CallCallbackFollowUpGrain>(HasRuleFor);
         silo.AddFollowUpGrain<WorkflowCallbackFollowUpGrain>(HasRuleFor);
-
         return silo;
     }
 
@@ -86,6 +85,7 @@ public static class FollowUpSiloBuilderExtensions
             var registry = new FollowUpRegistry();
             foreach (var registration in sp.GetServices<FollowUpRegistration>())
             {
+                registry.Register(registration.GrainClass);
                 foreach (var ns in registration.Namespaces.Where(ns => registration.Consumes?.Invoke(sp, ns) ?? true))
                 {
                     registry.Add(ns, registration.GrainClass);
@@ -102,7 +102,8 @@ public static class FollowUpSiloBuilderExtensions
             .Distinct(StringComparer.Ordinal)];
 
     private static bool HasRuleFor(IServiceProvider services, string streamNamespace) =>
-        services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules.Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
+        services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules
+            .Any(r => Enum.TryParse<CallbackTrigger>(r.On, ignoreCase: true, out var trigger) && CallbackDispatcher.NamespaceOf(trigger) == streamNamespace);
 
     private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces, Func<IServiceProvider, string, bool>? Consumes);
 

@@ -44,14 +44,12 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<FollowUpRegistry>();
         silo.Services.TryAddSingleton(TimeProvider.System);
 
-        // Follow-up grains come with their assemblies and subscribe implicitly, so every emission would activate
-        // them (and load their state). Only those registered with AddFollowUpGrain that consume a namespace in this
-        // deployment (e.g. callback grains with a rule for it) are hosted; the others are left out of the silo.
+        // Follow-up grains come with their assemblies and subscribe implicitly, so every emission activates them. One
+        // that was never registered (AddFollowUpGrain; e.g. the built-in callback grains without AddCallbackFollowUps)
+        // lacks its services and would fail to construct each time: only registered follow-up grains are hosted.
+        // (A registered one that consumes nothing stays hosted, so actions it scheduled under earlier settings run.)
         silo.Services.AddOptions<GrainTypeOptions>().PostConfigure<FollowUpRegistry>((grainTypes, registry) =>
-        {
-            var consumers = registry.ConsumersOfAny(StreamNamespaces.All);
-            grainTypes.Classes.RemoveWhere(c => typeof(IFollowUpGrain).IsAssignableFrom(c) && !consumers.Contains(c.FullName!));
-        });
+            grainTypes.Classes.RemoveWhere(c => typeof(IFollowUpGrain).IsAssignableFrom(c) && !registry.IsRegistered(c.FullName!)));
 
         // Memory streams lose queued events when a silo dies; the grains' outbox and reminder make delivery
         // at-least-once regardless. Implicit subscriptions only, so no pub-sub store is needed.
