@@ -35,7 +35,8 @@ public sealed record CommandLine
           --duration S          stop sending after S seconds (entities are then created without a count limit)
           --warmup S            exclude deliveries completed in the first S seconds from the figures (default 0)
           --repeat N            run N times (fresh cluster/host each time) and report medians (default 1)
-          --prewarm S           first drive S seconds of unmeasured load on a throwaway cluster/host (bench: on each endpoint) so the JIT has tiered up
+          --prewarm S           first drive S seconds of unmeasured load on a throwaway cluster/host (bench: on each
+                                endpoint), so the JIT has tiered up
 
         faults and retries
           --kill-silo-at S      grain mode: kill a non-primary silo at S seconds, then start a replacement
