@@ -25,7 +25,10 @@ public static class FollowUpSiloBuilderExtensions
         where TGrain : FollowUpGrain
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var namespaces = SubscribedNamespaces(typeof(TGrain));
+        var namespaces = typeof(TGrain).GetCustomAttributes<ImplicitStreamSubscriptionAttribute>()
+            .SelectMany(a => StreamNamespaces.All.Where(a.Predicate.IsMatch))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         if (namespaces.Count == 0)
         {
             throw new InvalidOperationException($"{typeof(TGrain).FullName} has no [ImplicitStreamSubscription] for any of: {string.Join(", ", StreamNamespaces.All)}.");
@@ -95,11 +98,6 @@ public static class FollowUpSiloBuilderExtensions
             return registry;
         }));
     }
-
-    private static List<string> SubscribedNamespaces(Type grain) =>
-        [.. grain.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>()
-            .SelectMany(a => StreamNamespaces.All.Where(a.Predicate.IsMatch))
-            .Distinct(StringComparer.Ordinal)];
 
     private static bool HasRuleFor(IServiceProvider services, string streamNamespace) =>
         services.GetRequiredService<IOptions<CallbackOptions>>().Value.Rules

@@ -97,8 +97,8 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
 
             silo.AddCallEventProcessing();
 
-            // As CallEventHost does: the built-in callback follow-ups (consuming nothing without rules) must be
-            // constructible, since their implicit subscriptions get every emission; and the tally that counts them.
+            // As CallEventHost does: the built-in callback follow-ups (hosted, and activated by every emission even
+            // without rules, so the load includes them); and the tally whose decisions the verdict counts.
             silo.AddCallbackFollowUps();
             silo.AddFollowUpGrain<TallyFollowUpGrain>();
         });
