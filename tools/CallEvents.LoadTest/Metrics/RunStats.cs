@@ -1,16 +1,26 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using HdrHistogram;
 
 namespace CallEvents.LoadTest.Metrics;
 
 /// <summary>One second of the run: acknowledged deliveries completed in it and their latency.</summary>
 public sealed record SecondSample(int Second, long Acknowledged, long Errors, double P50Ms, double P99Ms, double MaxMs);
 
-/// <summary>Counters, latency histograms (overall and per second) and error tallies of one run. Thread-safe.</summary>
+/// <summary>
+/// Counters, latency histograms (overall and per second, HdrHistogram's thread-safe ones, in microseconds) and error
+/// tallies of one run. Thread-safe.
+/// </summary>
 public sealed class RunStats
 {
+    /// <summary>
+    /// The largest latency a histogram tracks: an hour in microseconds. Attempts time out after seconds, so nothing
+    /// real comes near it; a larger value is recorded as this rather than making the histogram throw.
+    /// </summary>
+    private const long HighestMicroseconds = 3_600_000_000;
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly ConcurrentDictionary<int, LatencyHistogram> _perSecond = new();
+    private readonly ConcurrentDictionary<int, HistogramBase> _perSecond = new();
     private readonly ConcurrentDictionary<int, long[]> _perSecondErrors = new();
     private readonly ConcurrentDictionary<string, long> _finalErrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _retried = new(StringComparer.Ordinal);
@@ -24,11 +34,11 @@ public sealed class RunStats
 
     public RunStats(double warmupSeconds = 0) => _warmupSeconds = warmupSeconds;
 
-    /// <summary>Latency of acknowledged deliveries completed after the warm-up.</summary>
-    public LatencyHistogram Latency { get; } = new();
+    /// <summary>Latency of acknowledged deliveries completed after the warm-up (3 significant digits: within 0.1 %).</summary>
+    public HistogramBase Latency { get; } = new LongConcurrentHistogram(1, HighestMicroseconds, 3);
 
     /// <summary>Latency of every acknowledged delivery, warm-up included.</summary>
-    public LatencyHistogram AllLatency { get; } = new();
+    public HistogramBase AllLatency { get; } = new LongConcurrentHistogram(1, HighestMicroseconds, 3);
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -90,19 +100,22 @@ public sealed class RunStats
     public void Acknowledge(long latencyTicks, bool duplicate)
     {
         var now = _clock.Elapsed;
-        var microseconds = latencyTicks / 10;
+        var microseconds = Math.Clamp(latencyTicks / 10, 0, HighestMicroseconds);
         Interlocked.Increment(ref _acknowledged);
         if (duplicate)
         {
             Interlocked.Increment(ref _duplicatesAcknowledged);
         }
 
-        AllLatency.Record(microseconds);
-        _perSecond.GetOrAdd((int)now.TotalSeconds, _ => new LatencyHistogram()).Record(microseconds);
+        AllLatency.RecordValue(microseconds);
+
+        // Per second only feeds the chart: 2 significant digits (within 1 %) keep each second's histogram at
+        // ~27 KB instead of ~190 KB, which matters for long runs.
+        _perSecond.GetOrAdd((int)now.TotalSeconds, _ => new LongConcurrentHistogram(1, HighestMicroseconds, 2)).RecordValue(microseconds);
         if (now.TotalSeconds >= _warmupSeconds)
         {
             Interlocked.Increment(ref _measuredAcknowledged);
-            Latency.Record(microseconds);
+            Latency.RecordValue(microseconds);
         }
     }
 
@@ -119,7 +132,7 @@ public sealed class RunStats
             var errors = _perSecondErrors.TryGetValue(s, out var e) ? Interlocked.Read(ref e[0]) : 0;
             series.Add(h is null
                 ? new SecondSample(s, 0, errors, 0, 0, 0)
-                : new SecondSample(s, h.Count, errors, h.Percentile(50) / 1000.0, h.Percentile(99) / 1000.0, h.MaxMicroseconds / 1000.0));
+                : new SecondSample(s, h.TotalCount, errors, Percentile(h, 50) / 1000.0, Percentile(h, 99) / 1000.0, Max(h) / 1000.0));
         }
 
         return series;
@@ -131,6 +144,16 @@ public sealed class RunStats
         var measured = sendPhase.TotalSeconds - _warmupSeconds;
         return measured <= 0 ? 0 : MeasuredAcknowledged / measured;
     }
+
+    /// <summary>The value at <paramref name="percentile"/> (0..100), the upper edge of its bucket (never flattering); 0 when empty.</summary>
+    public static long Percentile(HistogramBase histogram, double percentile)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        return histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile);
+    }
+
+    /// <summary>The largest value recorded, to the histogram's precision; 0 when empty.</summary>
+    public static long Max(HistogramBase histogram) => histogram.TotalCount == 0 ? 0 : histogram.GetMaxValue();
 
     private void ErrorAt(TimeSpan now) =>
         Interlocked.Increment(ref _perSecondErrors.GetOrAdd((int)now.TotalSeconds, _ => new long[1])[0]);

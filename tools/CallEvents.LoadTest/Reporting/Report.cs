@@ -1,16 +1,22 @@
 using CallEvents.LoadTest.Bench;
 using CallEvents.LoadTest.Metrics;
 using CallEvents.LoadTest.Verification;
+using HdrHistogram;
 
 namespace CallEvents.LoadTest.Reporting;
 
 /// <summary>Acknowledgement latency of one run, in milliseconds.</summary>
 public sealed record LatencySummary(long Count, double P50Ms, double P95Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs)
 {
-    public static LatencySummary From(LatencyHistogram h)
+    /// <summary>Summarises a histogram of microseconds (<see cref="RunStats"/>) in milliseconds.</summary>
+    public static LatencySummary From(HistogramBase h)
     {
         ArgumentNullException.ThrowIfNull(h);
-        return new(h.Count, h.Percentile(50) / 1000.0, h.Percentile(95) / 1000.0, h.Percentile(99) / 1000.0, h.Percentile(99.9) / 1000.0, h.MaxMicroseconds / 1000.0, h.MeanMicroseconds / 1000.0);
+        return h.TotalCount == 0
+            ? new(0, 0, 0, 0, 0, 0, 0)
+            : new(h.TotalCount, Ms(50), Ms(95), Ms(99), Ms(99.9), RunStats.Max(h) / 1000.0, h.GetMean() / 1000.0);
+
+        double Ms(double percentile) => RunStats.Percentile(h, percentile) / 1000.0;
     }
 }
 

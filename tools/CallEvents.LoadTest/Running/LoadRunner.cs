@@ -250,7 +250,7 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
         _lastSeconds = seconds;
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"{(Redirected ? string.Empty : "\r")}[{seconds,6:0.0}s] acked {acknowledged,10:N0}  {recent,9:N0}/s now  {(seconds > 0 ? acknowledged / seconds : 0),9:N0}/s avg  p99 so far {stats.AllLatency.Percentile(99) / 1000.0,8:0.0} ms  retries {stats.Retries,6:N0}  errors {stats.FinalErrors,6:N0}  in flight {Interlocked.Read(ref _inFlight),6:N0}{(Redirected ? "\n" : "   ")}");
+            $"{(Redirected ? string.Empty : "\r")}[{seconds,6:0.0}s] acked {acknowledged,10:N0}  {recent,9:N0}/s now  {(seconds > 0 ? acknowledged / seconds : 0),9:N0}/s avg  p99 so far {RunStats.Percentile(stats.AllLatency, 99) / 1000.0,8:0.0} ms  retries {stats.Retries,6:N0}  errors {stats.FinalErrors,6:N0}  in flight {Interlocked.Read(ref _inFlight),6:N0}{(Redirected ? "\n" : "   ")}");
         await progress.WriteAsync(line);
         await progress.FlushAsync();
     }
