@@ -1,3 +1,4 @@
+using System.CommandLine;
 using CallEvents.LoadTest.Reporting;
 using CallEvents.LoadTest.Running;
 
@@ -9,17 +10,6 @@ public static class Program
     /// <summary>0: every verdict passed; 1: bad arguments or a run that could not complete; 2: a verdict failed.</summary>
     public static async Task<int> Main(string[] args)
     {
-        CommandLine cli;
-        try
-        {
-            cli = CommandLine.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message);
-            return 1;
-        }
-
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -27,7 +17,14 @@ public static class Program
             cancel.Cancel();
         };
 
-        var report = await Modes.RunAsync(cli, Console.Error, cancel.Token);
+        // No process-termination timeout: Ctrl+C cancels the run through the handler above, as before, instead of
+        // System.CommandLine ending the process a moment later.
+        return await Cli.Create(RunAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token);
+    }
+
+    private static async Task<int> RunAsync(CommandLine cli, CancellationToken cancellationToken)
+    {
+        var report = await Modes.RunAsync(cli, Console.Error, cancellationToken);
         await ReportWriter.WriteAsync(report, cli.Out);
         await Console.Out.WriteLineAsync();
         await Console.Out.WriteLineAsync(ReportWriter.Table(report));

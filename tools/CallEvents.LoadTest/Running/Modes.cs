@@ -132,11 +132,6 @@ public static class Modes
     {
         var runs = new List<RunReport>();
         var notes = new List<string>();
-        if (cli.Shape.KillSiloAt is not null)
-        {
-            notes.Add("--kill-silo-at is not implemented in http mode: use `deploy/local-cluster.sh kill 2` by hand while the run is going");
-        }
-
         await using var postgres = cli.Urls.Count == 0 && cli.Postgres is not null ? await PostgresProvider.StartAsync(cli.Postgres, separateDatabases: false, cli.PgStats, log) : null;
         if (cli.Prewarm > 0)
         {
