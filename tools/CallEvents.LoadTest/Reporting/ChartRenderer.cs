@@ -1,150 +1,112 @@
-using System.Globalization;
 using CallEvents.LoadTest.Metrics;
+using ScottPlot;
 
 namespace CallEvents.LoadTest.Reporting;
 
-/// <summary>Draws throughput per second and p50/p99 latency per second over time, with fault marks, as a PNG.</summary>
+/// <summary>
+/// Draws a run's seconds with ScottPlot as a PNG: above, deliveries acknowledged and failed attempts per second;
+/// below, p99 and p50 acknowledgement latency per second; faults (a killed silo) as dashed vertical lines.
+/// </summary>
 public static class ChartRenderer
 {
-    private const int ChartWidth = 1100;
-    private const int ChartHeight = 720;
-    private const int Left = 110;
-    private const int Right = 30;
-    private const uint Axis = 0x333333FF;
-    private const uint Grid = 0xE4E4E4FF;
-    private const uint ThroughputColour = 0x1F6FC5FF;
-    private const uint P99Colour = 0xD0342CFF;
-    private const uint P50Colour = 0x2E9E4FFF;
-    private const uint ErrorColour = 0xF28C28FF;
-    private const uint MarkColour = 0x8E44ADFF;
+    public const int Width = 1100;
+    public const int Height = 720;
+
+    // Distinct hues, so the series can be told apart in the picture and found in it by the tests.
+    internal static readonly Color AcknowledgedColour = Color.FromHex("#1F6FC5");
+    internal static readonly Color FailedColour = Color.FromHex("#F28C28");
+    internal static readonly Color P99Colour = Color.FromHex("#D0342C");
+    internal static readonly Color P50Colour = Color.FromHex("#2E9E4F");
+    internal static readonly Color FaultColour = Color.FromHex("#8E44AD");
+
+    // ScottPlot's sans-serif detection settles on DejaVu Serif on Debian: ask for DejaVu Sans (Debian's default
+    // font) when it is installed, else keep ScottPlot's choice.
+    private static readonly string FontFamily =
+        Fonts.GetTypeface("DejaVu Sans", bold: false, italic: false)?.FamilyName == "DejaVu Sans" ? "DejaVu Sans" : Fonts.Default;
 
     public static byte[] Render(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks)
     {
+        var chart = Build(title, series, marks);
+        try
+        {
+            using var image = chart.Render(Width, Height);
+            return image.GetImageBytes(ImageFormat.Png, 100);
+        }
+        finally
+        {
+            foreach (var plot in chart.GetPlots())
+            {
+                plot.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The two stacked plots sharing the time axis (what <see cref="Render"/> draws; tests read its series).</summary>
+    internal static Multiplot Build(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks)
+    {
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(marks);
-        var canvas = new Canvas(ChartWidth, ChartHeight);
-        canvas.Text(Left, 8, Clip(title, 80), Axis, 2);
+        var seconds = series.Select(s => (double)s.Second).ToArray();
 
-        var seconds = Math.Max(1, series.Count);
-        var top = new Panel(Left, 66, ChartWidth - Left - Right, 260, seconds);
-        var bottom = new Panel(Left, 400, ChartWidth - Left - Right, 260, seconds);
+        var throughput = new Plot();
+        throughput.Title(title);
+        throughput.YLabel("per second");
+        Line(throughput, seconds, [.. series.Select(s => (double)s.Acknowledged)], AcknowledgedColour, "deliveries acknowledged/s");
+        Line(throughput, seconds, [.. series.Select(s => (double)s.Errors)], FailedColour, "failed attempts/s");
 
-        var maxThroughput = series.Select(s => (double)s.Acknowledged).DefaultIfEmpty(0).Max();
-        var maxErrors = series.Select(s => (double)s.Errors).DefaultIfEmpty(0).Max();
-        top.Frame(canvas, Nice(Math.Max(Math.Max(maxThroughput, maxErrors), 1)), "DELIVERIES ACKNOWLEDGED PER SECOND");
-        top.Plot(canvas, series.Select(s => (double)s.Acknowledged).ToList(), ThroughputColour);
-        if (maxErrors > 0)
+        var latency = new Plot();
+        latency.YLabel("latency (ms)");
+        latency.XLabel("time (s)");
+        Line(latency, seconds, [.. series.Select(s => s.P99Ms)], P99Colour, "p99");
+        Line(latency, seconds, [.. series.Select(s => s.P50Ms)], P50Colour, "p50");
+
+        // The same left and right padding in both, so their data areas (and time axes) line up.
+        throughput.Layout.Fixed(new PixelPadding(90, 30, 40, 40));
+        latency.Layout.Fixed(new PixelPadding(90, 30, 55, 15));
+        foreach (var plot in new[] { throughput, latency })
         {
-            top.Plot(canvas, series.Select(s => (double)s.Errors).ToList(), ErrorColour);
+            // Counts and latencies start at zero: anchor the y axis there rather than at the smallest value.
+            plot.Axes.AutoScale();
+            var limits = plot.Axes.GetLimits();
+            plot.Axes.SetLimitsY(0, Math.Max(limits.Top, 1) * 1.05);
+            plot.Font.Set(FontFamily);
+            plot.ShowLegend(Alignment.UpperLeft);
         }
-
-        var maxLatency = series.Select(s => s.P99Ms).DefaultIfEmpty(0).Max();
-        bottom.Frame(canvas, Nice(Math.Max(maxLatency, 0.1)), "LATENCY PER SECOND (MS): P99 AND P50");
-        bottom.Plot(canvas, series.Select(s => s.P99Ms).ToList(), P99Colour);
-        bottom.Plot(canvas, series.Select(s => s.P50Ms).ToList(), P50Colour);
 
         foreach (var (second, what) in marks)
         {
-            top.Mark(canvas, second, what);
-            bottom.Mark(canvas, second, string.Empty);
+            Mark(throughput, second, what);
+            Mark(latency, second, null);
         }
 
-        var legendY = ChartHeight - 26;
-        var x = Left;
-        foreach (var (colour, label) in new[] { (ThroughputColour, "ACKED/S"), (ErrorColour, "FAILED ATTEMPTS/S"), (P99Colour, "P99"), (P50Colour, "P50"), (MarkColour, "FAULT") })
-        {
-            canvas.FillRect(x, legendY + 2, 18, 10, colour);
-            canvas.Text(x + 24, legendY, label, Axis, 2);
-            x += 24 + Canvas.TextWidth(label) + 30;
-        }
-
-        canvas.Text(ChartWidth - Right - Canvas.TextWidth("TIME (S)"), legendY, "TIME (S)", Axis, 2);
-        return PngEncoder.Encode(canvas.Width, canvas.Height, canvas.Pixels);
+        var chart = new Multiplot(throughput);
+        chart.AddPlot(latency);
+        chart.SharedAxes.ShareX([throughput, latency]);
+        return chart;
     }
 
-    /// <summary>The next 1, 2 or 5 × 10^k at or above <paramref name="value"/>.</summary>
-    internal static double Nice(double value)
+    private static void Line(Plot plot, double[] xs, double[] ys, Color colour, string label)
     {
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in new[] { 1.0, 2.0, 2.5, 5.0, 10.0 })
-        {
-            if (step * magnitude >= value)
-            {
-                return step * magnitude;
-            }
-        }
-
-        return 10 * magnitude;
+        var line = plot.Add.ScatterLine(xs, ys, colour);
+        line.LineWidth = 2;
+        line.LegendText = label;
     }
 
-    private static string Clip(string text, int length) => text.Length <= length ? text : text[..(length - 3)] + "...";
-
-    private static string Format(double value) => value switch
+    private static void Mark(Plot plot, double second, string? what)
     {
-        >= 1_000_000 => (value / 1_000_000).ToString("0.#", CultureInfo.InvariantCulture) + "M",
-        >= 10_000 => (value / 1000).ToString("0.#", CultureInfo.InvariantCulture) + "K",
-        >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
-        >= 1 => value.ToString("0.#", CultureInfo.InvariantCulture),
-        _ => value.ToString("0.##", CultureInfo.InvariantCulture),
-    };
-
-    private sealed class Panel(int x, int y, int width, int height, int seconds)
-    {
-        private double _max = 1;
-
-        public void Frame(Canvas canvas, double max, string label)
+        var line = plot.Add.VerticalLine(second, 2, FaultColour, LinePattern.Dashed);
+        if (what is not null)
         {
-            _max = max;
-            canvas.Text(x, y - 24, label, Axis, 2);
-            const int Ticks = 5;
-            for (var i = 0; i <= Ticks; i++)
-            {
-                var value = max * i / Ticks;
-                var py = Y(value);
-                canvas.Line(x, py, x + width, py, Grid);
-                var text = Format(value);
-                canvas.Text(x - 8 - Canvas.TextWidth(text), py - 7, text, Axis, 2);
-            }
-
-            var step = Nice(Math.Max(1, seconds / 10.0));
-            for (double s = 0; s <= seconds; s += step)
-            {
-                var px = X(s);
-                canvas.Line(px, y, px, y + height, Grid);
-                canvas.Line(px, y + height, px, y + height + 5, Axis);
-                var text = Format(s);
-                canvas.Text(px - (Canvas.TextWidth(text) / 2), y + height + 10, text, Axis, 2);
-            }
-
-            canvas.Line(x, y, x, y + height, Axis, 2);
-            canvas.Line(x, y + height, x + width, y + height, Axis, 2);
+            // Labelled inside the data area, at its top, beside the line (an axis label would collide with the
+            // title or the tick labels).
+            line.LegendText = "fault";
+            var label = plot.Add.Text(what, second, plot.Axes.GetLimits().Top);
+            label.LabelAlignment = Alignment.UpperLeft;
+            label.OffsetX = 4;
+            label.OffsetY = 4;
+            label.LabelFontName = FontFamily;
+            label.LabelFontColor = FaultColour;
+            label.LabelBold = true;
         }
-
-        public void Plot(Canvas canvas, IReadOnlyList<double> values, uint colour)
-        {
-            for (var i = 1; i < values.Count; i++)
-            {
-                canvas.Line(X(i - 1 + 0.5), Y(values[i - 1]), X(i + 0.5), Y(values[i]), colour, 2);
-            }
-
-            if (values.Count == 1)
-            {
-                canvas.FillRect(X(0.5) - 2, Y(values[0]) - 2, 5, 5, colour);
-            }
-        }
-
-        public void Mark(Canvas canvas, double second, string label)
-        {
-            var px = X(second);
-            canvas.Line(px, y, px, y + height, MarkColour, 2, dash: 6);
-            if (label.Length > 0)
-            {
-                canvas.Text(px + 6, y + 6, label.ToUpperInvariant(), MarkColour, 2);
-            }
-        }
-
-        private int X(double second) => x + (int)Math.Round(second / seconds * width);
-
-        private int Y(double value) => y + height - (int)Math.Round(Math.Clamp(value / _max, 0, 1.05) * height);
     }
 }
