@@ -63,33 +63,13 @@ internal sealed class Cli
         CustomParser = ParseUrls,
     };
 
-    private readonly Option<KeyValuePair<string, string>[]> _headers = new("--header")
-    {
-        Description = "extra header on every webhook POST (repeatable), e.g. credentials",
-        HelpName = "'Name: value'",
-        CustomParser = ParseHeaders,
-    };
-
-    private readonly Option<KeyValuePair<string, string>[]> _queryHeaders = new("--query-header")
-    {
-        Description = "extra header on snapshot GETs (repeatable), e.g. an operator key",
-        HelpName = "'Name: value'",
-        CustomParser = ParseHeaders,
-    };
+    private readonly Option<KeyValuePair<string, string>[]> _headers = Headers("--header", "extra header on every webhook POST (repeatable), e.g. credentials");
+    private readonly Option<KeyValuePair<string, string>[]> _queryHeaders = Headers("--query-header", "extra header on snapshot GETs (repeatable), e.g. an operator key");
 
     private readonly Option<string[]> _hostArgs = new("--host-arg") { Description = "extra argument for the in-process host (repeatable)", HelpName = "ARG" };
 
-    private readonly Option<string> _storage = new Option<string>("--storage")
-    {
-        Description = "profiling: 'null' is grain storage that stores nothing (the grains' cost without the storage provider)",
-        DefaultValueFactory = _ => "memory",
-    }.AcceptOnlyFromAmong("memory", "null");
-
-    private readonly Option<string> _reminders = new Option<string>("--reminders")
-    {
-        Description = "profiling: 'local' is a dictionary reminder table instead of Orleans' single-grain in-memory table",
-        DefaultValueFactory = _ => "grain",
-    }.AcceptOnlyFromAmong("grain", "local");
+    private readonly Option<string> _storage = Choice("--storage", "profiling: 'null' is grain storage that stores nothing (the grains' cost without the storage provider)", "memory", "null");
+    private readonly Option<string> _reminders = Choice("--reminders", "profiling: 'local' is a dictionary reminder table instead of Orleans' single-grain in-memory table", "grain", "local");
 
     private readonly Option<int> _seconds = Number<int>("--seconds", "S", "measured seconds per subject (plus --warmup)", Defaults.BenchSeconds, 1);
     private readonly Option<bool> _noPgStats = new("--no-pg-stats") { Description = "do not enable pg_stat_statements on the throwaway server" };
@@ -309,6 +289,13 @@ internal sealed class Cli
 
         return [.. urls];
     }
+
+    /// <summary>One of <paramref name="choices"/>, the first being the default.</summary>
+    private static Option<string> Choice(string name, string description, params string[] choices) =>
+        new Option<string>(name) { Description = description, DefaultValueFactory = _ => choices[0] }.AcceptOnlyFromAmong(choices);
+
+    private static Option<KeyValuePair<string, string>[]> Headers(string name, string description) =>
+        new(name) { Description = description, HelpName = "'Name: value'", CustomParser = ParseHeaders };
 
     private static KeyValuePair<string, string>[] ParseHeaders(ArgumentResult result)
     {
