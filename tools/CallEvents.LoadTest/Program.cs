@@ -26,6 +26,11 @@ public static class Program
     {
         var report = await Modes.RunAsync(cli, Console.Error, cancellationToken);
         await ReportWriter.WriteAsync(report, cli.Out);
+        if (!ChartRenderer.HasFont)
+        {
+            await Console.Error.WriteLineAsync("warning: no font found, so the charts have no text (Debian: apt-get install fonts-dejavu-core)");
+        }
+
         await Console.Out.WriteLineAsync();
         await Console.Out.WriteLineAsync(ReportWriter.Table(report));
         await Console.Out.WriteLineAsync($"report: {Path.GetFullPath(cli.Out)} (report.json, report.md, chart.png)");

@@ -20,9 +20,12 @@ public static class ChartRenderer
     internal static readonly Color FaultColour = Color.FromHex("#8E44AD");
 
     // ScottPlot's sans-serif detection settles on DejaVu Serif on Debian: ask for DejaVu Sans (Debian's default
-    // font) when it is installed, else keep ScottPlot's choice.
+    // font) when it is installed, else keep ScottPlot's choice (empty when the machine has no font at all).
     private static readonly string FontFamily =
         Fonts.GetTypeface("DejaVu Sans", bold: false, italic: false)?.FamilyName == "DejaVu Sans" ? "DejaVu Sans" : Fonts.Default;
+
+    /// <summary>False on a machine without fonts, where charts are drawn without any text.</summary>
+    public static bool HasFont => !string.IsNullOrEmpty(FontFamily);
 
     public static byte[] Render(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks)
     {
