@@ -1,4 +1,4 @@
-using OrleansHost.Hosting;
+using CallEvents.Hosting;
 
 var app = CallEventHost.Build(args);
 await app.RunAsync();

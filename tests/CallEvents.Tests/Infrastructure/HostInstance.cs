@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
+using CallEvents.Hosting;
 using CallEvents.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansHost.Hosting;
 
 namespace CallEvents.Tests.Infrastructure;
 

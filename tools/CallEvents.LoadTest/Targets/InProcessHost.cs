@@ -1,9 +1,9 @@
 using CallEvents.FollowUps;
+using CallEvents.Hosting;
 using CallEvents.LoadTest.Verification;
 using CallEvents.TestSupport;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using OrleansHost.Hosting;
 
 namespace CallEvents.LoadTest.Targets;
 
