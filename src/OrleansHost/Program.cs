@@ -1,4 +1,3 @@
 using CallEvents.Hosting;
 
-var app = CallEventHost.Build(args);
-await app.RunAsync();
+return await CallEventHost.RunAsync(args);
