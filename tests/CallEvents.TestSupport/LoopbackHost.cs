@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using CallEvents.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -95,7 +94,7 @@ public sealed class LoopbackHost : IAsyncDisposable
             {
                 await app.StartAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (attempt < StartAttempts && IsAddressInUse(ex))
+            catch (Exception ex) when (attempt < StartAttempts && FreePort.WasTaken(ex))
             {
                 // Another process took a port between FreePort.Get() and the silo's bind; pick others.
                 await app.DisposeAsync().ConfigureAwait(false);
@@ -213,13 +212,6 @@ public sealed class LoopbackHost : IAsyncDisposable
             ReadyTimeout,
             "the host to answer a grain query and GET /").ConfigureAwait(false);
     }
-
-    private static bool IsAddressInUse(Exception exception) => exception switch
-    {
-        SocketException socket => socket.SocketErrorCode == SocketError.AddressAlreadyInUse,
-        AggregateException many => many.InnerExceptions.Any(IsAddressInUse),
-        _ => exception.InnerException is { } inner && IsAddressInUse(inner),
-    };
 
     private sealed record Prepared(string ClusterId, int SiloPort, int GatewayPort);
 }
