@@ -98,9 +98,18 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
         {
             // The primary first: in memory mode the others join through the membership table it holds.
             cluster.Add(await cluster.StartSiloAsync());
-            foreach (var silo in await Task.WhenAll(Enumerable.Range(1, silos - 1).Select(_ => cluster.StartSiloAsync())))
+            var others = Enumerable.Range(1, silos - 1).Select(_ => cluster.StartSiloAsync()).ToList();
+            try
             {
-                cluster.Add(silo);
+                await Task.WhenAll(others);
+            }
+            finally
+            {
+                // Those that started are stopped with the cluster, also when another one failed.
+                foreach (var started in others.Where(t => t.IsCompletedSuccessfully))
+                {
+                    cluster.Add(started.Result);
+                }
             }
         }
         catch
