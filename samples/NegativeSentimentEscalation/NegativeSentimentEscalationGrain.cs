@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CallEvents;
 using CallEvents.FollowUps;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace NegativeSentimentEscalation;

@@ -1,4 +1,3 @@
-using OrleansHost.Hosting;
+using CallEvents.Hosting;
 
-var app = CallEventHost.Build(args);
-await app.RunAsync();
+return await CallEventHost.RunAsync(args);

@@ -1,4 +1,5 @@
 using System.Net;
+using CallEvents.Hosting;
 using CallEvents.Ingress.Security;
 using CallEvents.Security.Tests.Infrastructure;
 using CallEvents.TestSupport;
@@ -24,6 +25,32 @@ public sealed class StartupTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("refuses to start open", error.Message, StringComparison.Ordinal);
         Assert.Contains("Security:AllowAnonymous=true", error.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string[], string?, string[]> ConfigurationErrors => new()
+    {
+        { [], UnreachableDatabase, ["Security:Sources:<source>:Credentials", "Security:OperatorKeys", "Security:AllowAnonymous=true"] },
+        { ["--Security:OperatorKeys:0:Key=tiny", "--Processing:MaxEventsPerEntity=1"], null, ["Security:OperatorKeys:0:Key", "Processing:MaxEventsPerEntity"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConfigurationErrors))]
+    public async Task The_entry_point_reports_a_configuration_error_as_one_line_and_the_config_exit_code(string[] args, string? connectionString, string[] keys)
+    {
+        var logs = new LogCapture();
+        var errors = new StringWriter();
+        await using var app = SecureHost.Build(args, connectionString, configure: b => b.Logging.AddProvider(logs));
+
+        var exitCode = await CallEventHost.RunAsync(app, errors);
+
+        Assert.Equal(CallEventHost.ConfigurationErrorExitCode, exitCode);
+        var line = Assert.Single(errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("Configuration error, the host did not start: ", line, StringComparison.Ordinal);
+        Assert.All(keys, key => Assert.Contains(key, line, StringComparison.Ordinal));
+
+        // Nothing else reports it: no "Hosting failed to start" with a stack trace, no error of any kind.
+        Assert.DoesNotContain(logs.Lines, l => l.Level >= LogLevel.Error);
+        Assert.DoesNotContain("   at ", logs.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,4 +17,15 @@ public static class FreePort
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> (or one it wraps) says a port was already in use: the race
+    /// <see cref="Get"/> warns about, after which a caller starts again with new ports.
+    /// </summary>
+    public static bool WasTaken(Exception exception) => exception switch
+    {
+        SocketException socket => socket.SocketErrorCode == SocketError.AddressAlreadyInUse,
+        AggregateException many => many.InnerExceptions.Any(WasTaken),
+        _ => exception.InnerException is { } inner && WasTaken(inner),
+    };
 }

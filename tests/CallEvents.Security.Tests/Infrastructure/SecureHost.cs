@@ -1,83 +1,34 @@
 using System.Net.Http.Headers;
 using CallEvents.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using OrleansHost.Hosting;
 
 namespace CallEvents.Security.Tests.Infrastructure;
 
-/// <summary>One real host (silo + Kestrel) in this process on free loopback ports, reached over real HTTP.</summary>
+/// <summary>
+/// One real host (silo + Kestrel) in this process on free loopback ports (the shared <see cref="LoopbackHost"/>),
+/// reached over real HTTP, with helpers for credentials.
+/// </summary>
 public sealed class SecureHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private bool _stopped;
+    private readonly LoopbackHost _host;
 
-    private SecureHost(WebApplication app, Uri baseAddress)
-    {
-        _app = app;
-        BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private SecureHost(LoopbackHost host) => _host = host;
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
 
-    public HttpClient Http { get; }
+    public HttpClient Http => _host.Http;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds the host (does not start it): embedded mode unless <paramref name="connectionString"/> is set.</summary>
-    public static WebApplication Build(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null)
-    {
-        List<string> all =
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--Orleans:SiloPort={FreePort.Get()}",
-            $"--Orleans:GatewayPort={FreePort.Get()}",
-            $"--Orleans:ClusterId=security-{Guid.NewGuid():N}",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Orleans=Error",
-            "--Logging:LogLevel:Polly=Error",
-        ];
-        if (connectionString is not null)
-        {
-            all.Add($"--ConnectionStrings:Orleans={connectionString}");
-        }
+    public static WebApplication Build(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null) =>
+        LoopbackHost.Build(Options(args, connectionString, configure, configureSilo));
 
-        all.AddRange(args);
-        return CallEventHost.Build([.. all], configure, configureSilo);
-    }
+    public static async Task<SecureHost> StartAsync(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null) =>
+        new(await LoopbackHost.StartAsync(Options(args, connectionString, configure, configureSilo)));
 
-    public static async Task<SecureHost> StartAsync(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null)
-    {
-        var app = Build(args, connectionString, configure, configureSilo);
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new SecureHost(app, new Uri(address));
-    }
-
-    public Task<HttpResponseMessage> PostAsync(string source, byte[] body, IEnumerable<(string Name, string Value)> headers, string contentType = "application/json")
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/{source}") { Content = content };
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return Http.SendAsync(request);
-    }
+    public Task<HttpResponseMessage> PostAsync(string source, byte[] body, IEnumerable<(string Name, string Value)> headers, string contentType = "application/json") =>
+        _host.PostWebhookAsync(source, body, headers, contentType);
 
     public Task<HttpResponseMessage> GetAsync(string path, string? operatorKey) => SendAsync(HttpMethod.Get, path, operatorKey);
 
@@ -92,20 +43,16 @@ public sealed class SecureHost : IAsyncDisposable
         return Http.SendAsync(request);
     }
 
-    public async Task StopAsync()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _app.StopAsync(timeout.Token);
-        }
-    }
+    public Task StopAsync() => _host.StopAsync();
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private static LoopbackHostOptions Options(IEnumerable<string> args, string? connectionString, Action<WebApplicationBuilder>? configure, Action<ISiloBuilder>? configureSilo) => new()
     {
-        Http.Dispose();
-        await StopAsync();
-        await _app.DisposeAsync();
-    }
+        ConnectionString = connectionString,
+        ClusterId = $"security-{Guid.NewGuid():N}",
+        Args = ["--Logging:LogLevel:Polly=Error", .. args],
+        Configure = configure,
+        ConfigureSilo = configureSilo,
+    };
 }

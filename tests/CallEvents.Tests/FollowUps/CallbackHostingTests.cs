@@ -3,16 +3,16 @@ using CallEvents.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.TestingHost;
 
 namespace CallEvents.Tests.FollowUps;
 
 /// <summary>
-/// A silo composed from the registration extensions without any follow-up registered (like this fixture) does not
-/// host the built-in callback grains, whose services (rules, dispatcher) it never added: otherwise their implicit
+/// A silo composed from the grains' registration alone (<c>AddCallEventProcessing</c>, no follow-up registered) does
+/// not host the built-in callback grains, whose services (rules, dispatcher) it never added: otherwise their implicit
 /// subscriptions would try, and fail, to construct them for every emission.
 /// </summary>
-[Collection(ClusterCollection.Name)]
-public sealed class UnregisteredFollowUpTests(ClusterFixture fixture)
+public sealed class UnregisteredFollowUpTests(UnregisteredFollowUpTests.ProcessingOnlyCluster fixture) : IClassFixture<UnregisteredFollowUpTests.ProcessingOnlyCluster>
 {
     [Fact]
     public void Follow_up_grains_not_registered_with_AddFollowUpGrain_are_not_hosted()
@@ -34,5 +34,29 @@ public sealed class UnregisteredFollowUpTests(ClusterFixture fixture)
         var classes = host.Services.GetRequiredService<IOptions<GrainTypeOptions>>().Value.Classes;
         Assert.Contains(typeof(CallCallbackFollowUpGrain), classes);
         Assert.Contains(typeof(WorkflowCallbackFollowUpGrain), classes);
+    }
+
+    /// <summary>
+    /// One silo with memory storage and the grains' services only: deliberately not the service's composition
+    /// (AddCallEventSilo adds the callback follow-ups), to show what an incomplete one does.
+    /// </summary>
+    public sealed class ProcessingOnlyCluster : IAsyncLifetime
+    {
+        public InProcessTestCluster Cluster { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            var builder = new InProcessTestClusterBuilder(1);
+            builder.ConfigureSilo((_, silo) =>
+            {
+                silo.AddMemoryGrainStorage(Names.GrainStorage);
+                silo.UseInMemoryReminderService();
+                silo.AddCallEventProcessing();
+            });
+            Cluster = builder.Build();
+            await Cluster.DeployAsync();
+        }
+
+        public async Task DisposeAsync() => await Cluster.DisposeAsync();
     }
 }

@@ -1,9 +1,13 @@
+using CallEvents.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace CallEvents.Tests.Infrastructure;
 
-/// <summary>A three-silo in-process Orleans cluster with the call-event grains on in-memory storage.</summary>
+/// <summary>
+/// A three-silo in-process Orleans cluster (TestingHost's clustering) composed like the host's silo
+/// (<see cref="CallEventSiloBuilderExtensions.AddCallEventSilo"/>), on in-memory storage.
+/// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -20,12 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(Names.GrainStorage);
-            silo.UseInMemoryReminderService();
-            silo.AddCallEventProcessing();
-        });
+        builder.ConfigureSilo((_, silo) => silo.AddCallEventSilo(postgresConnectionString: null));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

@@ -22,7 +22,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             ["CONNECTION_STRING"] = connectionString,
             ["CALLEVENTS_CLUSTER_DIR"] = _dir,
-            ["HOST_DLL"] = Path.Combine(AppContext.BaseDirectory, "OrleansHost.dll"),
+            ["HOST_DLL"] = BuiltHost.DllPath,
             ["CLUSTER_ID"] = $"script-{Guid.NewGuid():N}",
             ["HTTP_PORTS"] = string.Join(' ', HttpPorts),
             ["SILO_PORTS"] = string.Join(' ', Enumerable.Range(0, silos).Select(_ => FreePort.Get())),

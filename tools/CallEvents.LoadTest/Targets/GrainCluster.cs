@@ -1,11 +1,14 @@
+using System.Net;
 using CallEvents.FollowUps;
+using CallEvents.Hosting;
 using CallEvents.LoadTest.Verification;
-using CallEvents.PostgreSql;
+using CallEvents.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting;
 using Orleans.Serialization;
-using Orleans.Runtime.Hosting;
-using Orleans.TestingHost;
+using Orleans.Storage;
+using OrleansSiloOptions = Orleans.Configuration.SiloOptions;
 
 namespace CallEvents.LoadTest.Targets;
 
@@ -20,19 +23,44 @@ public sealed record ProfilingSwitches(bool NullStorage = false, bool LocalRemin
 }
 
 /// <summary>
-/// An N-silo in-process Orleans cluster (TestingHost) with the call-event grains registered as the host does:
-/// memory grain storage and reminders, or PostgreSQL durability (state and reminders; membership stays the
-/// test cluster's in-memory table), plus <see cref="TallyFollowUpGrain"/> so the verdict can count follow-up decisions.
+/// N real silos in this process, each its own host on free loopback ports, composed as the service's silo is
+/// (<see cref="CallEventSiloBuilderExtensions.AddCallEventSilo"/>: memory grain storage and reminders, or PostgreSQL
+/// durability) plus <see cref="TallyFollowUpGrain"/>, so the verdict can count follow-up decisions. Memory mode
+/// clusters them through the first silo (localhost clustering with a primary silo endpoint, never killed); PostgreSQL
+/// mode through the database.
 /// </summary>
 public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
 {
-    private readonly InProcessTestCluster _cluster;
+    private const int StartAttempts = 3;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string? _postgresConnectionString;
+    private readonly ProfilingSwitches _profiling;
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
+    private readonly string _clusterId = "load-" + Guid.NewGuid().ToString("N")[..8];
     private readonly Lock _gate = new();
+    private readonly List<Silo> _silos = [];
     private IReadOnlyList<IGrainFactory> _factories = [];
+    private IPEndPoint? _primary;
+    private int _started;
 
-    private GrainCluster(InProcessTestCluster cluster) => _cluster = cluster;
+    private GrainCluster(string? postgresConnectionString, ProfilingSwitches profiling, IReadOnlyDictionary<string, string?>? settings)
+    {
+        _postgresConnectionString = postgresConnectionString;
+        _profiling = profiling;
+        _settings = settings;
+    }
 
-    public int SiloCount => _cluster.Silos.Count;
+    public int SiloCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _silos.Count;
+            }
+        }
+    }
 
     /// <summary>The grain factories of the live silos (a killed silo leaves the rotation before it dies).</summary>
     public IReadOnlyList<IGrainFactory> Factories
@@ -47,65 +75,42 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
     }
 
     /// <summary>The serializer grain storage uses (for measuring state sizes).</summary>
-    public Serializer Serializer => _cluster.Silos[0].ServiceProvider.GetRequiredService<Serializer>();
+    public Serializer Serializer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _silos[0].SiloHost.Services.GetRequiredService<Serializer>();
+            }
+        }
+    }
 
     /// <param name="silos">Silos to start.</param>
-    /// <param name="postgresConnectionString">PostgreSQL for state and reminders; null: memory, as the embedded host.</param>
+    /// <param name="postgresConnectionString">PostgreSQL for membership, state and reminders; null: memory, as the embedded host.</param>
     /// <param name="profiling">Profiling experiments: <c>storage=null</c>, <c>reminders=local</c> (never quoted as the service's figures).</param>
     /// <param name="settings">Configuration for the silos (e.g. <c>Lifecycle:TickPeriod</c>), as a host's <c>--Section:Key=value</c>.</param>
     public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, ProfilingSwitches? profiling = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        profiling ??= new ProfilingSwitches();
-        var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.Options.ConfigureFileLogging = false;
-        builder.Options.InitializeClientOnDeploy = false;
-        builder.ConfigureSiloHost((_, host) =>
-        {
-            host.Logging.SetMinimumLevel(LogLevel.Warning);
-            if (settings is not null)
-            {
-                host.Configuration.AddInMemoryCollection(settings);
-            }
-        });
-        builder.ConfigureSilo((_, silo) =>
-        {
-            if (postgresConnectionString is null)
-            {
-                if (profiling.NullStorage)
-                {
-                    silo.Services.AddGrainStorage(Names.GrainStorage, (_, _) => new NullGrainStorage());
-                }
-                else
-                {
-                    silo.AddMemoryGrainStorage(Names.GrainStorage);
-                }
-
-                if (profiling.LocalReminders)
-                {
-                    silo.AddReminders();
-                    silo.Services.AddSingleton<IReminderTable>(LocalReminderTable.Shared);
-                }
-                else
-                {
-                    silo.UseInMemoryReminderService();
-                }
-            }
-            else
-            {
-                silo.UsePostgreSqlDurability(postgresConnectionString, Names.GrainStorage);
-            }
-
-            silo.AddCallEventProcessing();
-
-            // As CallEventHost does: the built-in callback follow-ups (hosted, and activated by every emission even
-            // without rules, so the load includes them); and the tally whose decisions the verdict counts.
-            silo.AddCallbackFollowUps();
-            silo.AddFollowUpGrain<TallyFollowUpGrain>();
-        });
-        var cluster = builder.Build();
+        ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        var cluster = new GrainCluster(postgresConnectionString, profiling ?? new ProfilingSwitches(), settings);
         try
         {
-            await cluster.DeployAsync();
+            // The primary first: in memory mode the others join through the membership table it holds.
+            cluster.Add(await cluster.StartSiloAsync());
+            var others = Enumerable.Range(1, silos - 1).Select(_ => cluster.StartSiloAsync()).ToList();
+            try
+            {
+                await Task.WhenAll(others);
+            }
+            finally
+            {
+                // Those that started are stopped with the cluster, also when another one failed.
+                foreach (var started in others.Where(t => t.IsCompletedSuccessfully))
+                {
+                    cluster.Add(started.Result);
+                }
+            }
         }
         catch
         {
@@ -113,36 +118,181 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
             throw;
         }
 
-        var wrapper = new GrainCluster(cluster);
-        wrapper.Refresh();
-        return wrapper;
+        return cluster;
     }
 
     public async Task<string> KillAndReplaceAsync(CancellationToken cancellationToken)
     {
-        var victim = _cluster.Silos.Skip(1).LastOrDefault()
-            ?? throw new InvalidOperationException("--kill-silo-at needs at least 2 silos (the primary silo is never killed).");
+        cancellationToken.ThrowIfCancellationRequested();
+        Silo victim;
         lock (_gate)
         {
+            victim = _silos.Skip(1).LastOrDefault()
+                ?? throw new InvalidOperationException("--kill-silo-at needs at least 2 silos (the primary silo is never killed).");
+
             // Like a load balancer whose health check failed: no new deliveries through the victim.
-            var dying = victim.ServiceProvider.GetRequiredService<IGrainFactory>();
-            _factories = [.. _factories.Where(f => !ReferenceEquals(f, dying))];
+            _silos.Remove(victim);
+            Refresh();
         }
 
-        var name = victim.Name;
-        await _cluster.KillSiloAsync(victim, cancellationToken);
-        var replacement = await _cluster.StartAdditionalSiloAsync();
-        Refresh();
-        return $"killed silo {name}; started {replacement.Name}";
+        await victim.KillAsync();
+        var replacement = await StartSiloAsync();
+        Add(replacement);
+        return $"killed silo {victim.Name}; started {replacement.Name}";
     }
 
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        List<Silo> silos;
+        lock (_gate)
+        {
+            silos = [.. _silos];
+            _silos.Clear();
+            Refresh();
+        }
 
-    private void Refresh()
+        // The others first: in memory mode, they leave the cluster through the primary's membership table.
+        await Task.WhenAll(silos.Skip(1).Select(s => s.StopAsync()));
+        if (silos.Count > 0)
+        {
+            await silos[0].StopAsync();
+        }
+    }
+
+    private void Add(Silo silo)
     {
         lock (_gate)
         {
-            _factories = [.. _cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<IGrainFactory>())];
+            _silos.Add(silo);
+            Refresh();
+        }
+    }
+
+    private void Refresh() => _factories = [.. _silos.Select(s => s.SiloHost.Services.GetRequiredService<IGrainFactory>())];
+
+    private async Task<Silo> StartSiloAsync()
+    {
+        var mode = HostMode.StorageFor(_postgresConnectionString);
+        for (var attempt = 1; ; attempt++)
+        {
+            var name = $"silo-{Interlocked.Increment(ref _started) - 1}";
+            var options = new SiloOptions
+            {
+                ClusterId = _clusterId,
+                ServiceId = _clusterId,
+                SiloPort = FreePort.Get(),
+                GatewayPort = FreePort.Get(),
+                AdvertisedAddress = IPAddress.Loopback.ToString(),
+            };
+
+            // No default configuration sources or logging providers: the silos read only the tool's settings and
+            // stay silent, so the operator sees the tool's progress, not Orleans' logs.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = name });
+            if (_settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(_settings);
+            }
+
+            var primary = _primary;
+            builder.UseOrleans(silo =>
+            {
+                silo.AddCallEventSilo(_postgresConnectionString);
+                silo.UseCallEventClustering(options, mode, primary);
+                silo.Configure<OrleansSiloOptions>(o => o.SiloName = name);
+                if (mode == StorageMode.Embedded)
+                {
+                    ReplaceMemoryProviders(silo);
+                }
+
+                silo.AddFollowUpGrain<TallyFollowUpGrain>();
+            });
+
+            var host = builder.Build();
+            try
+            {
+                await host.StartAsync();
+            }
+            catch (Exception ex) when (attempt < StartAttempts && FreePort.WasTaken(ex))
+            {
+                // Another process took a port between FreePort.Get() and the silo's bind; pick others.
+                await ReleaseAsync(host);
+                continue;
+            }
+            catch
+            {
+                await ReleaseAsync(host);
+                throw;
+            }
+
+            _primary ??= new IPEndPoint(IPAddress.Loopback, options.SiloPort);
+            return new Silo(name, host);
+        }
+    }
+
+    private void ReplaceMemoryProviders(ISiloBuilder silo)
+    {
+        // Registered after AddCallEventSilo's memory providers, so these are the ones resolved.
+        if (_profiling.NullStorage)
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(Names.GrainStorage, (_, _) => new NullGrainStorage());
+        }
+
+        if (_profiling.LocalReminders)
+        {
+            silo.Services.AddSingleton<IReminderTable>(LocalReminderTable.Shared);
+        }
+    }
+
+    // Some of a silo's services can only be disposed asynchronously.
+    private static async Task ReleaseAsync(IHost host)
+    {
+        if (host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+
+    private sealed record Silo(string Name, IHost SiloHost)
+    {
+        /// <summary>A crash: the silo stops without leaving the cluster, and the others find out by probing it.</summary>
+        public async Task KillAsync()
+        {
+            using var now = new CancellationTokenSource();
+            await now.CancelAsync();
+            try
+            {
+                await SiloHost.StopAsync(now.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected: nothing was given time to finish.
+            }
+            finally
+            {
+                await ReleaseAsync(SiloHost);
+            }
+        }
+
+        /// <summary>A graceful stop: the silo leaves the cluster.</summary>
+        public async Task StopAsync()
+        {
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await SiloHost.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // It did not stop in time; disposing ends it anyway.
+            }
+            finally
+            {
+                await ReleaseAsync(SiloHost);
+            }
         }
     }
 }

@@ -1,16 +1,14 @@
 using CallEvents.FollowUps;
 using CallEvents.LoadTest.Verification;
 using CallEvents.TestSupport;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using OrleansHost.Hosting;
 
 namespace CallEvents.LoadTest.Targets;
 
 /// <summary>
-/// The real host (<c>CallEventHost.Build</c>: silo + Kestrel) started inside this process on free loopback ports:
-/// embedded in-memory mode, or PostgreSQL mode with a connection string. <see cref="TallyFollowUpGrain"/> is
-/// registered on its silo (what a user's follow-up would be), so the verdict can count follow-up decisions.
+/// The real host (<c>CallEventHost.Build</c>: silo + Kestrel) started inside this process on free loopback ports
+/// (TestSupport's <see cref="LoopbackHost"/>): embedded in-memory mode, or PostgreSQL mode with a connection string.
+/// <see cref="TallyFollowUpGrain"/> is registered on its silo (what a user's follow-up would be), so the verdict can
+/// count follow-up decisions.
 /// </summary>
 public sealed class InProcessHost : IAsyncDisposable
 {
@@ -26,57 +24,27 @@ public sealed class InProcessHost : IAsyncDisposable
         "--Security:RateLimit:Burst=10000000",
     ];
 
-    private readonly WebApplication _app;
+    private readonly LoopbackHost _host;
 
-    private InProcessHost(WebApplication app, Uri baseAddress)
-    {
-        _app = app;
-        BaseAddress = baseAddress;
-    }
+    private InProcessHost(LoopbackHost host) => _host = host;
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
     public static async Task<InProcessHost> StartAsync(string? connectionString, IEnumerable<string>? extraArgs = null)
     {
         var id = "load-" + Guid.NewGuid().ToString("N")[..8];
-        List<string> args =
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--Orleans:SiloPort={FreePort.Get()}",
-            $"--Orleans:GatewayPort={FreePort.Get()}",
-            $"--Orleans:ClusterId={id}",
-            $"--Orleans:ServiceId={id}",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Orleans=Error",
-            "--Logging:LogLevel:Microsoft.AspNetCore=Error",
-            .. LoadTestArgs,
-        ];
-        if (connectionString is not null)
+        var host = await LoopbackHost.StartAsync(new LoopbackHostOptions
         {
-            args.Add($"--ConnectionStrings:Orleans={connectionString}");
-        }
-
-        args.AddRange(extraArgs ?? []);
-        var app = CallEventHost.Build([.. args], configureSilo: silo => silo.AddFollowUpGrain<TallyFollowUpGrain>());
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new InProcessHost(app, new Uri(address));
+            ConnectionString = connectionString,
+            ClusterId = id,
+            ServiceId = id,
+            Args = ["--Logging:LogLevel:Microsoft.AspNetCore=Error", .. LoadTestArgs, .. extraArgs ?? []],
+            ConfigureSilo = silo => silo.AddFollowUpGrain<TallyFollowUpGrain>(),
+        });
+        return new InProcessHost(host);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _app.StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // The host did not stop in time; dispose anyway.
-        }
-
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

@@ -8,9 +8,14 @@ namespace CallEvents.LoadTest.Targets;
 /// Profiling only (<c>--storage null</c>): grain storage that stores nothing, to measure what the grains cost
 /// without the memory storage provider's own grain calls. Never a configuration to quote as "the service".
 /// </summary>
-internal sealed class NullGrainStorage : IGrainStorage
+internal sealed class NullGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private long _etag;
+
+    // It replaces the memory provider, which takes part in the silo lifecycle, so it must too (it has nothing to start).
+    public void Participate(ISiloLifecycle observer)
+    {
+    }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Task.CompletedTask;
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace OrleansHost.Hosting;
+namespace CallEvents.Hosting;
 
 /// <summary>Says at startup where the service listens and whether it is durable.</summary>
 internal sealed partial class StartupBanner(HostMode mode, IServer server, IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger) : IHostedService

@@ -1,7 +1,0 @@
-using NegativeSentimentEscalation;
-using OrleansHost.Hosting;
-
-// The stock host, plus one follow-up grain. Run with e.g.
-//   dotnet run --project samples/NegativeSentimentEscalation -- --Escalation:WebhookUrl=http://127.0.0.1:9000/hooks/chat
-var app = CallEventHost.Build(args, configureSilo: silo => silo.AddNegativeSentimentEscalation());
-await app.RunAsync();
