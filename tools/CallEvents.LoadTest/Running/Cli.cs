@@ -116,7 +116,7 @@ internal sealed class Cli
             (_settle, [Grain, Http, Bench]), (_quiet, [Grain, Http, Bench]),
         ];
 
-        var grain = new Command(Grain, "N-silo in-process TestingHost cluster; deliveries via IngestAsync of the silos' IGrainFactory");
+        var grain = new Command(Grain, "N real silos in this process (composed by CallEvents.Hosting); deliveries via IngestAsync of the silos' IGrainFactory");
         var http = new Command(Http, "POST /webhooks/{source} of --url (repeatable, round-robin), or of an in-process host");
         var bench = new Command(Bench, "(a) our HTTP ingress on PostgreSQL, (b) a hand-written baseline endpoint, (c) pgbench");
         Command[] modes = [grain, http, bench];
