@@ -70,15 +70,7 @@ public static class FollowUpSiloBuilderExtensions
             .BindConfiguration(FollowUpOptions.Section)
             .Validate(o => o.MaxAttempts is >= 1 and <= 20, "FollowUps:MaxAttempts must be between 1 and 20.")
             .Validate(o => o.FirstRetryDelay >= TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero, "FollowUps:FirstRetryDelay must not be negative and FollowUps:AttemptTimeout must be positive.")
-            .Validate(o => o.TickPeriod >= TimeSpan.FromSeconds(1), "FollowUps:TickPeriod must be at least 1 second.")
             .ValidateOnStart();
-        services.AddOptions<ReminderOptions>().Configure<IOptions<FollowUpOptions>>((reminders, followUps) =>
-        {
-            if (followUps.Value.TickPeriod < reminders.MinimumReminderPeriod)
-            {
-                reminders.MinimumReminderPeriod = followUps.Value.TickPeriod;
-            }
-        });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FollowUpServices>();
 

@@ -106,7 +106,7 @@ public sealed class WebhookPipeline(
             }
 
             var incoming = parsed.Event!;
-            using var admission = await guard.AdmitAsync(caller, incoming, context);
+            using var admission = guard.Admit(caller, incoming, context);
             if (admission.Refusal is { } refusal)
             {
                 return refusal;
@@ -118,7 +118,7 @@ public sealed class WebhookPipeline(
                 { Status: IngestStatus.Accepted } => TypedResults.Ok(new WebhookAnswer(true, false, incoming.EventName)),
                 { Status: IngestStatus.Duplicate } => TypedResults.Ok(new WebhookAnswer(true, true, incoming.EventName)),
                 { Status: IngestStatus.Unrecognized } => TypedResults.Json(new WebhookAnswer(true, false, incoming.EventName, Recognized: false), statusCode: StatusCodes.Status202Accepted),
-                { Status: IngestStatus.LimitReached } => Answers.Problem(StatusCodes.Status422UnprocessableEntity, "Event limit reached", outcome.Detail ?? "The entity holds the maximum number of events."),
+                { Status: IngestStatus.Refused } => Answers.Unauthorized(),
                 _ => Answers.Unavailable(context, options.Value.RetryAfterSeconds, outcome.Detail ?? "The event could not be stored; retry later."),
             };
         }

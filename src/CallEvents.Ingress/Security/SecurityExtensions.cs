@@ -37,7 +37,6 @@ public static class SecurityExtensions
         services.TryAddSingleton(sp => new WebhookGuard(
             sp.GetRequiredService<SecurityPolicy>(),
             sp.GetRequiredService<EntityInFlightGate>(),
-            sp.GetRequiredService<GrainGateway>(),
             sp.GetRequiredService<IOptions<IngressOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookGuard>>()));

@@ -12,8 +12,6 @@ internal static partial class SecurityMessages
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Refused a {Source} delivery: credential {Credential} is bound to organization {Bound} but the event names {Claimed}; answered 401")]
     public static partial void TenantMismatch(ILogger logger, string source, string credential, string claimed, string bound);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Refused a {Source} delivery: credential {Credential} may not write call {CallId}, which belongs to another organization; answered 401")]
-    public static partial void CrossTenantWrite(ILogger logger, string source, string credential, string callId);
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "{Source}/{EntityId} already has {Limit} deliveries in flight; answered 503")]
     public static partial void EntityBusy(ILogger logger, string source, string entityId, int limit);

@@ -7,22 +7,20 @@ namespace CallEvents.Ingress.Security;
 /// <summary>
 /// The security steps of the webhook pipeline: who sent a delivery (header credentials and Standard Webhooks
 /// signatures, checked on the exact body) and whether that caller may write the entity the delivery names
-/// (tenant binding, and at most <c>Security:Limits:MaxConcurrentPerEntity</c> deliveries in flight per entity).
+/// (tenant binding, enforced by the grain, and at most <c>Security:Limits:MaxConcurrentPerEntity</c> deliveries in flight per entity).
 /// </summary>
 public sealed class WebhookGuard
 {
     private readonly SecurityPolicy _policy;
     private readonly EntityInFlightGate _gate;
-    private readonly GrainGateway _gateway;
     private readonly IOptions<IngressOptions> _ingress;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookGuard> _logger;
 
-    internal WebhookGuard(SecurityPolicy policy, EntityInFlightGate gate, GrainGateway gateway, IOptions<IngressOptions> ingress, TimeProvider time, ILogger<WebhookGuard> logger)
+    internal WebhookGuard(SecurityPolicy policy, EntityInFlightGate gate, IOptions<IngressOptions> ingress, TimeProvider time, ILogger<WebhookGuard> logger)
     {
         _policy = policy;
         _gate = gate;
-        _gateway = gateway;
         _ingress = ingress;
         _time = time;
         _logger = logger;
@@ -82,27 +80,25 @@ public sealed class WebhookGuard
 
     /// <summary>
     /// Admits a parsed, authenticated delivery: a tenant-bound caller's event must name its organization (one that
-    /// names none is stamped with it) and may not write a call that belongs to another organization; then a slot
-    /// of the entity's in-flight limit is taken until the admission is disposed.
+    /// names none is stamped with it) and carries the tenant to the grain, which refuses it atomically when the entity
+    /// belongs to another organization; then a slot of the entity's in-flight limit is taken until the admission is
+    /// disposed.
     /// </summary>
-    public async Task<WebhookAdmission> AdmitAsync(WebhookCaller caller, IncomingEvent incoming, HttpContext context)
+    public WebhookAdmission Admit(WebhookCaller caller, IncomingEvent incoming, HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(incoming);
         ArgumentNullException.ThrowIfNull(context);
-        var tenant = caller.OrganizationId;
-        if (tenant is not null)
+        if (caller.OrganizationId is { } tenant)
         {
-            if (incoming.OrganizationId is null)
-            {
-                // SubVerse sends no organization: the credential's binding is what makes its calls a tenant's.
-                incoming = incoming with { OrganizationId = tenant };
-            }
-            else if (!string.Equals(incoming.OrganizationId, tenant, StringComparison.Ordinal))
+            if (incoming.OrganizationId is not null && !string.Equals(incoming.OrganizationId, tenant, StringComparison.Ordinal))
             {
                 SecurityMessages.TenantMismatch(_logger, incoming.Source, caller.Credential, Printable(incoming.OrganizationId), tenant);
                 return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
             }
+
+            // SubVerse sends no organization: the credential's binding is what makes its calls a tenant's.
+            incoming = incoming with { OrganizationId = tenant, Tenant = tenant };
         }
 
         var key = $"{incoming.Entity}:{incoming.Source}/{incoming.EntityId}";
@@ -111,25 +107,6 @@ public sealed class WebhookGuard
         {
             SecurityMessages.EntityBusy(_logger, incoming.Source, incoming.EntityId, _policy.Options.Limits.MaxConcurrentPerEntity);
             return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, "Too many deliveries for this entity are in progress; retry later."));
-        }
-
-        if (tenant is not null && incoming.Entity == EntityKind.Call)
-        {
-            // Read before write: a call that already belongs to another organization is not this caller's to change.
-            var callKey = GrainKeys.Call(incoming.Source, incoming.EntityId);
-            var owner = await _gateway.QueryAsync(g => g.GetGrain<ICallGrain>(callKey).GetSnapshotAsync(), $"call {callKey}", context.RequestAborted);
-            if (owner.Unavailable)
-            {
-                slot.Dispose();
-                return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, owner.Failure!));
-            }
-
-            if (owner.Value?.OrganizationId is { } existing && !string.Equals(existing, tenant, StringComparison.Ordinal))
-            {
-                slot.Dispose();
-                SecurityMessages.CrossTenantWrite(_logger, incoming.Source, caller.Credential, incoming.EntityId);
-                return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
-            }
         }
 
         return new WebhookAdmission(incoming, null, slot);
@@ -158,7 +135,7 @@ public sealed record WebhookCaller(string Credential, string? OrganizationId)
     public static WebhookCaller Anonymous { get; } = new("anonymous", null);
 }
 
-/// <summary>The outcome of <see cref="WebhookGuard.AdmitAsync"/>; dispose it when the delivery is answered.</summary>
+/// <summary>The outcome of <see cref="WebhookGuard.Admit"/>; dispose it when the delivery is answered.</summary>
 public sealed class WebhookAdmission : IDisposable
 {
     private readonly IDisposable? _slot;
