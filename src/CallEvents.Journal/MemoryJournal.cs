@@ -17,6 +17,9 @@ public sealed class MemoryJournal : IJournal
     /// <summary>The entity index (call and workflow-execution summaries), keyed by stream.</summary>
     public IReadOnlyDictionary<string, EntityIndexRow> Index => _index;
 
+    /// <summary>Every stream that holds a record.</summary>
+    public IEnumerable<string> StreamNames => _streams.Keys;
+
     /// <inheritdoc/>
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, CancellationToken cancellationToken = default)
     {
@@ -52,6 +55,17 @@ public sealed class MemoryJournal : IJournal
     public Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
+        if (write.Data is null && !_streams.ContainsKey(write.Stream))
+        {
+            // A due-time change for a stream without records (a wake of an entity that never existed).
+            if (write.Sequence == 0 && write.Due is { } cleared)
+            {
+                SetDue(write.Stream, cleared.At);
+            }
+
+            return Task.CompletedTask;
+        }
+
         var rows = _streams.GetOrAdd(write.Stream, _ => new Stream());
         lock (rows.Gate)
         {
