@@ -51,6 +51,7 @@ public static class FollowUpSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<CallbackOptions>, CallbackOptionsValidator>();
         silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<CallbackDispatcher>();
         // Without a rule for a namespace the callback grains do not consume it, so an unconfigured deployment pays
         // nothing for them.

@@ -11,9 +11,7 @@ namespace CallEvents.Ingress;
 public sealed class GrainGateway(IGrainFactory grains, IOptions<IngressOptions> options, TimeProvider time, ILogger<GrainGateway> logger)
 {
     private static readonly TimeSpan DigestPeriod = TimeSpan.FromSeconds(10);
-    private readonly Lock _digestGate = new();
-    private DateTimeOffset _digestFrom = DateTimeOffset.MinValue;
-    private long _unreported;
+    private readonly LogDigest _digest = new(time, DigestPeriod);
 
     /// <summary>Routes an event to its grain; a timeout or an unreachable grain yields <see cref="IngestStatus.NotStored"/>.</summary>
     public async Task<IngestResult> IngestAsync(IncomingEvent incoming, CancellationToken cancellationToken)
@@ -70,22 +68,10 @@ public sealed class GrainGateway(IGrainFactory grains, IOptions<IngressOptions> 
     /// <summary>At most one warning per period for 503s behind the surface, with how many there were.</summary>
     private void Digest(string error, string reason)
     {
-        long count;
-        lock (_digestGate)
+        if (_digest.Count("unavailable") is > 0 and var count)
         {
-            _unreported++;
-            var now = time.GetUtcNow();
-            if (now - _digestFrom < DigestPeriod)
-            {
-                return;
-            }
-
-            count = _unreported;
-            _unreported = 0;
-            _digestFrom = now;
+            DigestMessages.Summary(logger, count, "answered 503 because the cluster could not answer", DigestPeriod, $"{error}: {reason}");
         }
-
-        IngressMessages.AnsweredUnavailable(logger, count, error, reason);
     }
 }
 

@@ -12,7 +12,4 @@ internal static partial class IngressMessages
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Grain {Target} failed ({Error}: {Reason}); answered 503")]
     public static partial void GrainUnavailable(ILogger logger, string target, string error, string reason);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Answered 503 to {Count} request(s) because the cluster could not answer (latest: {Error}: {Reason}); further ones within 10 s are summed into the next warning")]
-    public static partial void AnsweredUnavailable(ILogger logger, long count, string error, string reason);
 }

@@ -65,7 +65,14 @@ public sealed class WebhookPipeline(
         // Before any parsing, on the exact bytes (signatures cover them): a forger learns nothing about the payload rules.
         if (guard.Authenticate(source, context, body.Value.Span) is not { } caller)
         {
-            return Answers.Unauthorized();
+            return guard.RefuseUnauthenticated(source, context);
+        }
+
+        // Charged only now: the body has arrived and the sender is who it says, so neither held connections nor forged
+        // requests spend the real provider's budget.
+        if (guard.ChargeAuthenticated(source, context) is { } overloaded)
+        {
+            return overloaded;
         }
 
         // The JSON reader checks structure, not the bytes inside strings; invalid UTF-8 would surface later as a crash.

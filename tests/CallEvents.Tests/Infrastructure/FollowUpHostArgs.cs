@@ -3,6 +3,9 @@ namespace CallEvents.Tests.Infrastructure;
 /// <summary>Host arguments for follow-up tests: second-scale republishing and deadlines, and callback rules aimed at a receiver.</summary>
 public static class FollowUpHostArgs
 {
+    /// <summary>The key every callback of these hosts is signed with.</summary>
+    public static readonly byte[] CallbackSigningKey = Convert.FromHexString("a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90");
+
     public static List<string> For(CallbackReceiver receiver, TimeSpan? scheduledDelay = null, TimeSpan? republishAfter = null) =>
     [
         $"--Lifecycle:RepublishAfter={republishAfter ?? TimeSpan.FromSeconds(1)}",
@@ -11,6 +14,7 @@ public static class FollowUpHostArgs
         "--Lifecycle:EndDeadline=00:00:03",
         "--FollowUps:FirstRetryDelay=00:00:00.100",
         $"--FollowUps:Callbacks:DefaultUrl={receiver.Url}/pca",
+        $"--FollowUps:Callbacks:SigningSecret=whsec_{Convert.ToBase64String(CallbackSigningKey)}",
         "--FollowUps:Callbacks:Rules:0:Name=escalate-negative",
         "--FollowUps:Callbacks:Rules:0:Sentiment=negative",
         $"--FollowUps:Callbacks:Rules:0:Url={receiver.Url}/negative",
