@@ -14,11 +14,10 @@ namespace NegativeSentimentEscalation;
 /// </summary>
 [ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
 public sealed class NegativeSentimentEscalationGrain(
-    [PersistentState("negative-sentiment-escalation", Names.GrainStorage)] IPersistentState<FollowUpState> state,
     FollowUpServices services,
     IHttpClientFactory http,
     IOptions<EscalationOptions> options)
-    : FollowUpGrain(state, services)
+    : FollowUpGrain(services)
 {
     /// <inheritdoc/>
     protected override Task<FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent)

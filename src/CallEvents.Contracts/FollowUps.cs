@@ -6,7 +6,7 @@ namespace CallEvents;
 /// A follow-up grain: subscribed (implicitly) to lifecycle streams, keyed like the producing grain. Every
 /// follow-up grain, built-in or a user's, implements this so its decisions can be listed and cancelled.
 /// </summary>
-public interface IFollowUpGrain : IGrainWithStringKey
+public interface IFollowUpGrain : IDueGrain
 {
     /// <summary>The decisions this follow-up took for the key, with their scheduled actions and attempts; null when none.</summary>
     Task<FollowUpRecord?> GetFollowUpsAsync();

@@ -72,8 +72,14 @@ public sealed record IncomingEvent
     /// <summary>SubVerse <c>data.callDirection</c>.</summary>
     [Id(20)] public string? CallDirection { get; init; }
 
-    /// <summary>The request body exactly as received (UTF-8 JSON).</summary>
+    /// <summary>The request body exactly as received (UTF-8 JSON). Empty in stored events: the body is kept beside them.</summary>
     [Id(21)] public required byte[] RawPayload { get; init; }
+
+    /// <summary>
+    /// The organization the sender authenticated as (a tenant-bound credential), or null for a credential that may write
+    /// any organization's entities. The grain refuses the event when the entity already belongs to another organization.
+    /// </summary>
+    [Id(22)] public string? Tenant { get; init; }
 }
 
 /// <summary>A SubVerse post-call analysis.</summary>
@@ -115,11 +121,11 @@ public enum IngestStatus
     /// <summary>An unknown event name: stored in history, no state change.</summary>
     Unrecognized = 2,
 
-    /// <summary>The entity holds the maximum number of events; this one was not stored.</summary>
-    LimitReached = 3,
-
     /// <summary>Storage failed or conflicted; nothing was stored and the sender should retry.</summary>
     NotStored = 4,
+
+    /// <summary>The entity belongs to another organization than the sender's tenant; nothing was stored.</summary>
+    Refused = 5,
 }
 
 /// <summary>The grain's answer to one delivery.</summary>

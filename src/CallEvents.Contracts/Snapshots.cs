@@ -71,7 +71,17 @@ public sealed record CallSnapshot
 
     /// <summary>Set while the call is past a watchdog deadline (rule 6); cleared when the missing event arrives.</summary>
     [Id(20)] public StallInfo? Stalled { get; init; }
+
+    /// <summary>Events counted but kept without their payload because the entity reached its caps; null when none.</summary>
+    [Id(21)] public TruncationInfo? Truncated { get; init; }
 }
+
+/// <summary>
+/// Unrecognized and repetitive events accepted past an entity's caps: counted and deduplicated like any other, but
+/// their payloads were not kept.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("callevents.TruncationInfo")]
+public sealed record TruncationInfo([property: Id(0)] int Events, [property: Id(1)] long Bytes);
 
 /// <summary>Provider timestamps per call phase; null where the phase has not been seen.</summary>
 [GenerateSerializer, Immutable, Alias("callevents.CallPhaseTimes")]
@@ -187,6 +197,12 @@ public sealed record WorkflowSnapshot
 
     /// <summary>When the latest accepted event arrived here (arrival-dependent).</summary>
     [Id(17)] public DateTimeOffset LastReceivedAt { get; init; }
+
+    /// <summary>The organization the execution belongs to (the sender's tenant; SubVerse sends none itself).</summary>
+    [Id(18)] public string? OrganizationId { get; init; }
+
+    /// <summary>Events counted but kept without their payload because the execution reached its caps; null when none.</summary>
+    [Id(19)] public TruncationInfo? Truncated { get; init; }
 }
 
 /// <summary>Provider timestamps per workflow phase.</summary>
@@ -210,7 +226,7 @@ public sealed record WorkflowPhaseTimes
 [GenerateSerializer, Immutable, Alias("callevents.EventRecord")]
 public sealed record EventRecord
 {
-    /// <summary>1-based arrival order of accepted events.</summary>
+    /// <summary>1-based arrival order of accepted events (the history's cursor counts in these).</summary>
     [Id(0)] public int Sequence { get; init; }
 
     /// <summary>The raw event name.</summary>
@@ -231,12 +247,18 @@ public sealed record EventRecord
     /// <summary>The deduplication key, as hex.</summary>
     [Id(6)] public required string DedupKey { get; init; }
 
-    /// <summary>The body exactly as received.</summary>
-    [Id(7)] public required byte[] RawPayload { get; init; }
+    /// <summary>The body exactly as received; null when it was not kept (the entity was past its caps).</summary>
+    [Id(7)] public byte[]? RawPayload { get; init; }
 }
 
-/// <summary>An entity's accepted events in arrival order.</summary>
+/// <summary>A page of an entity's accepted events in arrival order.</summary>
+/// <param name="Key">The grain key.</param>
+/// <param name="Events">The page.</param>
+/// <param name="Total">Accepted events in all.</param>
+/// <param name="NextAfter">The <see cref="EventRecord.Sequence"/> to ask the next page after; null on the last page.</param>
 [GenerateSerializer, Immutable, Alias("callevents.EventHistory")]
 public sealed record EventHistory(
     [property: Id(0)] string Key,
-    [property: Id(1)] ImmutableArray<EventRecord> Events);
+    [property: Id(1)] ImmutableArray<EventRecord> Events,
+    [property: Id(2)] int Total,
+    [property: Id(3)] int? NextAfter);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using CallEvents.Journal;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
@@ -15,34 +16,34 @@ namespace CallEvents.FollowUps;
 /// Base class of every follow-up grain. A derived grain adds <c>[ImplicitStreamSubscription(...)]</c> for the
 /// namespaces it wants, and writes only the decision (<see cref="DecideAsync"/>) and the action
 /// (<see cref="ExecuteAsync"/>). This class subscribes, takes exactly one decision per emission (repeated
-/// deliveries are recognised by emission id), confirms it to the producer, schedules the action on a durable
-/// reminder, runs it with retries and backoff, and records every attempt.
+/// deliveries are recognised by emission id), confirms it to the producer, keeps decisions and actions in the journal
+/// (stream <c>{grain class}|{key}</c>), runs each action when due, with retries and backoff, and records every attempt.
 /// </summary>
 /// <remarks>
 /// Guarantee: an emission is delivered at least once (the producer republishes until confirmed) and decided
-/// exactly once. An action runs once per successful attempt recorded; if a silo dies after an action succeeded
-/// but before that was stored, it runs again at the next tick, so actions must be idempotent on their id
-/// (HTTP callbacks carry it as <c>Idempotency-Key</c>).
+/// exactly once. A scheduled action's due time is stored with the decision, so a sweeper wakes the grain to run it
+/// even after every silo restarted; while the grain is active, a timer runs it on time. If a silo dies after an action
+/// succeeded but before that was stored, it runs again, so actions must be idempotent on their id (HTTP callbacks
+/// carry it as <c>Idempotency-Key</c>).
 /// </remarks>
-public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscriptionObserver, IAsyncObserver<LifecycleEvent>, IRemindable
+public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscriptionObserver, IAsyncObserver<LifecycleEvent>
 {
-    private const string ActionReminderPrefix = "action:";
-    private static readonly TimeSpan MinimumReminderDue = TimeSpan.FromSeconds(1);
-
-    private readonly IPersistentState<FollowUpState> _state;
     private readonly FollowUpServices _services;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _retries;
+    private readonly string _key;
+    private readonly JournaledState<FollowUpState, FollowUpEntry> _state;
 
-    /// <summary>Creates the grain over its persisted state (give each grain class its own state name).</summary>
-    protected FollowUpGrain(IPersistentState<FollowUpState> state, FollowUpServices services)
+    /// <summary>Creates the grain; its journal stream is named after the grain class.</summary>
+    protected FollowUpGrain(FollowUpServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        _state = state;
         _services = services;
         _logger = services.Loggers.CreateLogger(GetType());
         // One pipeline per silo: building it validates its options by reflection, far too costly per activation.
         _retries = services.Retries;
+        _key = this.GetPrimaryKeyString();
+        _state = new(services.Journal, services.Serializer, JournalStreams.FollowUp(FollowUpName, _key), FollowUpState.Empty, static (state, entry, _) => state.Apply(entry), _logger);
     }
 
     /// <summary>The name producers wait for a confirmation from: the grain class's full name.</summary>
@@ -77,7 +78,8 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             return;
         }
 
-        if (_state.State.Decisions.Exists(d => d.EmissionId == item.EmissionId))
+        var state = await _state.LoadAsync();
+        if (state.HasDecided(item.EmissionId))
         {
             // A republished emission we already decided on: only the confirmation may have been lost.
             await ConfirmAsync(item);
@@ -90,7 +92,7 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         {
             Id = ActionId(item, plan.Name),
             Name = plan.Name,
-            DueAt = now + plan.Delay,
+            DueAt = now + Max(plan.Delay, TimeSpan.Zero),
             Target = plan.Target,
             Payload = plan.Payload,
             Status = ActionStatus.Scheduled,
@@ -103,45 +105,20 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             action?.Id,
             action is null ? "no action" : $"{action.Name} due {action.DueAt:O}");
 
-        // The reminder first: once the decision is stored, its action must not depend on this activation.
-        // Orleans anchors reminder ticks at registration time + due time, and a tick already in the past when the
-        // reminder service looks at it is skipped to the next period; so the durable reminder gets at least a
-        // second, and a grain timer runs the action on time while this activation lives.
-        if (action is not null)
+        // The action's due time is stored with the decision: from here on it does not depend on this activation.
+        var entry = new FollowUpEntry { Decision = decision, Action = action };
+        var next = state.Apply(entry);
+        if (!await _state.AppendAsync(entry, next, null, null, new DueChange(next.NextDue()), $"Decision on {item.Namespace}"))
         {
-            await this.RegisterOrUpdateReminder(ActionReminderPrefix + action.Id, Max(plan!.Delay, MinimumReminderDue), _services.Options.TickPeriod);
-        }
-
-        _state.State.Decisions.Add(decision);
-        if (action is not null)
-        {
-            _state.State.Actions.Add(action);
-        }
-
-        try
-        {
-            await _state.WriteStateAsync();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _state.State.Decisions.Remove(decision);
-            if (action is not null)
-            {
-                _state.State.Actions.Remove(action);
-            }
-
-            FollowUpMessages.DecisionNotStored(_logger, ex, item.Key, item.Namespace);
-            throw; // not confirmed: the producer republishes and this decision is taken again
+            // Not confirmed: the producer republishes and this decision is taken again.
+            FollowUpMessages.DecisionNotStored(_logger, item.Key, item.Namespace);
+            throw new JournalUnavailableException($"The decision on emission {item.EmissionId} could not be stored; it will be taken again.");
         }
 
         FollowUpMessages.Decided(_logger, item.Key, item.Namespace, decision.Summary);
         if (action is not null)
         {
-            this.RegisterGrainTimer(
-                static (state, _) => state.Grain.RunIfDueAsync(state.ActionId),
-                (Grain: this, ActionId: action.Id),
-                Max(plan!.Delay, TimeSpan.Zero),
-                Timeout.InfiniteTimeSpan);
+            RunOnTime(action);
         }
 
         await ConfirmAsync(item);
@@ -154,98 +131,94 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task WakeAsync()
     {
-        if (!reminderName.StartsWith(ActionReminderPrefix, StringComparison.Ordinal))
+        var state = await _state.LoadAsync();
+        var now = Time.GetUtcNow();
+        var due = state.Actions.Where(a => a.Status == ActionStatus.Scheduled && a.DueAt <= now).Select(a => a.Id).ToList();
+        foreach (var id in due)
         {
-            return;
+            await RunIfDueAsync(id);
         }
 
-        await RunIfDueAsync(reminderName[ActionReminderPrefix.Length..]);
+        // Every wake stores the due time again: the sweeper's claim moved it.
+        await _state.SetDueAsync((await _state.LoadAsync()).NextDue());
     }
 
     /// <inheritdoc/>
-    public Task<FollowUpRecord?> GetFollowUpsAsync()
+    public async Task<FollowUpRecord?> GetFollowUpsAsync()
     {
-        if (_state.State.Decisions.Count == 0)
+        var state = await _state.LoadAsync();
+        if (state.Decisions.IsEmpty)
         {
             DeactivateOnIdle();
-            return Task.FromResult<FollowUpRecord?>(null);
+            return null;
         }
 
-        return Task.FromResult<FollowUpRecord?>(new FollowUpRecord(
-            this.GetPrimaryKeyString(), FollowUpName, [.. _state.State.Decisions], [.. _state.State.Actions]));
+        return new FollowUpRecord(_key, FollowUpName, [.. state.Decisions], [.. state.Actions]);
     }
 
-    /// <summary>Runs a scheduled action whose time has come (from its reminder or its timer, whichever is first).</summary>
-    private async Task RunIfDueAsync(string id)
+    /// <inheritdoc/>
+    public async Task<CancelResult> CancelAsync(string actionId)
     {
-        var reminderName = ActionReminderPrefix + id;
-        var index = _state.State.Actions.FindIndex(a => a.Id == id);
-        if (index < 0 || _state.State.Actions[index].Status != ActionStatus.Scheduled)
+        var state = await _state.LoadAsync();
+        var action = state.Actions.Find(a => a.Id == actionId);
+        if (action is null)
         {
-            await UnregisterAsync(reminderName);
-            return;
+            return CancelResult.NotFound;
         }
 
-        var action = _state.State.Actions[index];
-        if (Time.GetUtcNow() < action.DueAt)
+        if (action.Status != ActionStatus.Scheduled)
+        {
+            return CancelResult.AlreadyFinished;
+        }
+
+        var entry = new FollowUpEntry { Action = action with { Status = ActionStatus.Cancelled, FinishedAt = Time.GetUtcNow() } };
+        var next = state.Apply(entry);
+        if (!await _state.AppendAsync(entry, next, null, null, new DueChange(next.NextDue()), $"Cancellation of {actionId}"))
+        {
+            throw new JournalUnavailableException($"The cancellation of action {actionId} could not be stored; retry later.");
+        }
+
+        return CancelResult.Cancelled;
+    }
+
+    /// <summary>Runs a scheduled action whose time has come (from a wake or its timer, whichever is first).</summary>
+    private async Task RunIfDueAsync(string id)
+    {
+        var state = await _state.LoadAsync();
+        var action = state.Actions.Find(a => a.Id == id);
+        if (action is not { Status: ActionStatus.Scheduled } || Time.GetUtcNow() < action.DueAt)
         {
             return;
         }
 
         var attempts = action.Attempts.ToBuilder();
         var succeeded = await RunAsync(action, attempts);
-        _state.State.Actions[index] = action with
+        var entry = new FollowUpEntry
         {
-            Status = succeeded ? ActionStatus.Succeeded : ActionStatus.Failed,
-            Attempts = attempts.ToImmutable(),
-            FinishedAt = Time.GetUtcNow(),
+            Action = action with
+            {
+                Status = succeeded ? ActionStatus.Succeeded : ActionStatus.Failed,
+                Attempts = attempts.ToImmutable(),
+                FinishedAt = Time.GetUtcNow(),
+            },
         };
-        try
+        var next = state.Apply(entry);
+        if (!await _state.AppendAsync(entry, next, null, null, new DueChange(next.NextDue()), $"Outcome of action {id}"))
         {
-            await _state.WriteStateAsync();
+            // Not recorded: the action stays scheduled and runs again when next due (it is idempotent on its id).
+            FollowUpMessages.OutcomeNotStored(_logger, _key, id);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Not recorded: the action stays scheduled and the next tick runs it again (it is idempotent on its id).
-            _state.State.Actions[index] = action;
-            FollowUpMessages.OutcomeNotStored(_logger, ex, this.GetPrimaryKeyString(), action.Id);
-            return;
-        }
-
-        await UnregisterAsync(reminderName);
     }
 
-    /// <inheritdoc/>
-    public async Task<CancelResult> CancelAsync(string actionId)
-    {
-        var index = _state.State.Actions.FindIndex(a => a.Id == actionId);
-        if (index < 0)
-        {
-            return CancelResult.NotFound;
-        }
-
-        var action = _state.State.Actions[index];
-        if (action.Status != ActionStatus.Scheduled)
-        {
-            return CancelResult.AlreadyFinished;
-        }
-
-        _state.State.Actions[index] = action with { Status = ActionStatus.Cancelled, FinishedAt = Time.GetUtcNow() };
-        try
-        {
-            await _state.WriteStateAsync();
-        }
-        catch
-        {
-            _state.State.Actions[index] = action;
-            throw;
-        }
-
-        await UnregisterAsync(ActionReminderPrefix + actionId);
-        return CancelResult.Cancelled;
-    }
+    /// <summary>A timer runs the action on time while this activation lives; the stored due time covers the rest.</summary>
+    private void RunOnTime(ScheduledActionRecord action) =>
+        this.RegisterGrainTimer(
+            static (state, _) => state.Grain.RunIfDueAsync(state.ActionId),
+            (Grain: this, ActionId: action.Id),
+            Max(action.DueAt - Time.GetUtcNow(), TimeSpan.Zero),
+            Timeout.InfiniteTimeSpan);
 
     /// <summary>Runs the action with retries; records each attempt; true on success.</summary>
     private async Task<bool> RunAsync(ScheduledActionRecord action, ImmutableArray<ActionAttempt>.Builder attempts)
@@ -274,7 +247,7 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            FollowUpMessages.ActionFailed(_logger, this.GetPrimaryKeyString(), action.Id, attempts.Count, Describe(ex));
+            FollowUpMessages.ActionFailed(_logger, _key, action.Id, attempts.Count, Describe(ex));
             return false;
         }
     }
@@ -297,14 +270,6 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         {
             // The producer republishes; the decision is already stored, so that only repeats this confirmation.
             FollowUpMessages.ConfirmationFailed(_logger, ex, item.Key, item.Namespace);
-        }
-    }
-
-    private async Task UnregisterAsync(string reminderName)
-    {
-        if (await this.GetReminder(reminderName) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
         }
     }
 
@@ -352,8 +317,8 @@ internal static partial class FollowUpMessages
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Follow-up for {Key} on {Namespace}: {Summary}")]
     public static partial void Decided(ILogger logger, string key, string @namespace, string summary);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Follow-up decision for {Key} on {Namespace} not stored; it will be taken again on republish")]
-    public static partial void DecisionNotStored(ILogger logger, Exception exception, string key, string @namespace);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "Follow-up decision for {Key} on {Namespace} not stored; it will be taken again on republish")]
+    public static partial void DecisionNotStored(ILogger logger, string key, string @namespace);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Confirming {Namespace} for {Key} failed; the producer will republish")]
     public static partial void ConfirmationFailed(ILogger logger, Exception exception, string key, string @namespace);
@@ -361,6 +326,6 @@ internal static partial class FollowUpMessages
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Follow-up action {ActionId} for {Key} failed after {Attempts} attempt(s): {Outcome}")]
     public static partial void ActionFailed(ILogger logger, string key, string actionId, int attempts, string outcome);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Outcome of follow-up action {ActionId} for {Key} not stored; it will run again at the next tick")]
-    public static partial void OutcomeNotStored(ILogger logger, Exception exception, string key, string actionId);
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Outcome of follow-up action {ActionId} for {Key} not stored; it will run again when next due")]
+    public static partial void OutcomeNotStored(ILogger logger, string key, string actionId);
 }

@@ -14,10 +14,4 @@ public sealed class FollowUpOptions
 
     /// <summary>Time limit of one attempt (default 10 s).</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// Period of an action's reminder after its due time: if a silo dies while an action is due, the action runs
-    /// at the next tick on another silo (default 1 minute, the Orleans minimum reminder period).
-    /// </summary>
-    public TimeSpan TickPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -51,6 +51,7 @@ public static class FollowUpSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<CallbackOptions>, CallbackOptionsValidator>();
         silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<CallbackDispatcher>();
         // Without a rule for a namespace the callback grains do not consume it, so an unconfigured deployment pays
         // nothing for them.
@@ -70,15 +71,7 @@ public static class FollowUpSiloBuilderExtensions
             .BindConfiguration(FollowUpOptions.Section)
             .Validate(o => o.MaxAttempts is >= 1 and <= 20, "FollowUps:MaxAttempts must be between 1 and 20.")
             .Validate(o => o.FirstRetryDelay >= TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero, "FollowUps:FirstRetryDelay must not be negative and FollowUps:AttemptTimeout must be positive.")
-            .Validate(o => o.TickPeriod >= TimeSpan.FromSeconds(1), "FollowUps:TickPeriod must be at least 1 second.")
             .ValidateOnStart();
-        services.AddOptions<ReminderOptions>().Configure<IOptions<FollowUpOptions>>((reminders, followUps) =>
-        {
-            if (followUps.Value.TickPeriod < reminders.MinimumReminderPeriod)
-            {
-                reminders.MinimumReminderPeriod = followUps.Value.TickPeriod;
-            }
-        });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FollowUpServices>();
 

@@ -1,18 +1,47 @@
+using System.Collections.Immutable;
+
 namespace CallEvents.FollowUps;
 
 /// <summary>
-/// Persisted state of a follow-up grain: one decision per emission handled (which is also how repeated
-/// deliveries are recognised) and the actions it scheduled, with every attempt.
-/// Give each follow-up grain class its own state name: grain storage rows are keyed by state name and grain key.
+/// One journal record of a follow-up grain: a decision (taken once per emission, which is also how repeated deliveries
+/// are recognised), and/or an action in its new form (scheduled, finished, cancelled or rescheduled).
 /// </summary>
-[GenerateSerializer, Alias("callevents.FollowUpState")]
-public sealed class FollowUpState
+[GenerateSerializer, Immutable, Alias("callevents.FollowUpEntry")]
+internal sealed record FollowUpEntry
 {
-    /// <summary>Decisions, in the order taken.</summary>
-    [Id(0)] public List<FollowUpDecisionRecord> Decisions { get; set; } = [];
+    [Id(0)] public FollowUpDecisionRecord? Decision { get; init; }
 
-    /// <summary>Scheduled actions, in the order scheduled.</summary>
-    [Id(1)] public List<ScheduledActionRecord> Actions { get; set; } = [];
+    [Id(1)] public ScheduledActionRecord? Action { get; init; }
+}
+
+/// <summary>A follow-up grain's state: the fold of its records. Immutable, so a failed write leaves nothing to undo.</summary>
+internal sealed record FollowUpState
+{
+    public static FollowUpState Empty { get; } = new();
+
+    /// <summary>Decisions, in the order taken.</summary>
+    public ImmutableList<FollowUpDecisionRecord> Decisions { get; init; } = [];
+
+    /// <summary>Actions in their latest form, in the order scheduled.</summary>
+    public ImmutableList<ScheduledActionRecord> Actions { get; init; } = [];
+
+    public FollowUpState Apply(FollowUpEntry entry)
+    {
+        var next = entry.Decision is { } decision ? this with { Decisions = Decisions.Add(decision) } : this;
+        if (entry.Action is { } action)
+        {
+            var index = next.Actions.FindIndex(a => a.Id == action.Id);
+            next = next with { Actions = index < 0 ? next.Actions.Add(action) : next.Actions.SetItem(index, action) };
+        }
+
+        return next;
+    }
+
+    public bool HasDecided(Guid emissionId) => Decisions.Any(d => d.EmissionId == emissionId);
+
+    /// <summary>When the earliest scheduled action is due; null when none waits.</summary>
+    public DateTimeOffset? NextDue() =>
+        Actions.Where(a => a.Status == ActionStatus.Scheduled).Select(a => (DateTimeOffset?)a.DueAt).Min();
 }
 
 /// <summary>A follow-up grain's decision to act: what, when, where, and with which payload.</summary>

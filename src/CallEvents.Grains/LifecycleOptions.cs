@@ -1,6 +1,6 @@
 namespace CallEvents;
 
-/// <summary>The stalled-call watchdog and emission republishing (configuration section <c>Lifecycle</c>).</summary>
+/// <summary>Deadlines, republishing and the due-time sweep (configuration section <c>Lifecycle</c>).</summary>
 public sealed class LifecycleOptions
 {
     /// <summary>The configuration section.</summary>
@@ -13,15 +13,27 @@ public sealed class LifecycleOptions
     public TimeSpan EndDeadline { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>
-    /// Period of the per-call lifecycle reminder, which checks deadlines and republishes unconfirmed emissions
-    /// (default 1 minute, the Orleans minimum reminder period). Stalls are flagged within this long of their deadline.
+    /// How long an emission may wait for its consumers' confirmations before it is published again (default 30 s).
+    /// Confirmations normally arrive within milliseconds; this covers a publish lost with a silo.
     /// </summary>
-    public TimeSpan TickPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RepublishAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often each sweeper looks for grains whose due time has come (default 1 s): deadlines fire within this.</summary>
+    public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Publish an emission right after the state write that caused it (default true). False leaves every emission
-    /// to the lifecycle reminder, as if the silo had died between the write and the publish: a fault drill that
-    /// shows delivery does not depend on the publish. Not for normal operation (it delays follow-ups by a tick).
+    /// How many sweepers the cluster runs (default 2). Each is a grain kept alive by one Orleans reminder; they claim due
+    /// grains from the journal without stepping on each other, so one survives while another's silo is replaced.
+    /// </summary>
+    public int Sweepers { get; set; } = 2;
+
+    /// <summary>How long a claimed wake may take before another sweep retries it (default 30 s).</summary>
+    public TimeSpan SweepLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Publish an emission right after the journal write that staged it (default true). False leaves every emission to
+    /// the sweep, as if the silo had died between the write and the publish: a fault drill that shows delivery does not
+    /// depend on the publish. Not for normal operation (it delays follow-ups by <see cref="RepublishAfter"/>).
     /// </summary>
     public bool PublishAfterWrite { get; set; } = true;
 

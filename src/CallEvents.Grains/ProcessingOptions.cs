@@ -1,6 +1,11 @@
 namespace CallEvents;
 
-/// <summary>Limits of the call and workflow grains (configuration section <c>Processing</c>).</summary>
+/// <summary>Caps of the call and workflow grains (configuration section <c>Processing</c>).</summary>
+/// <remarks>
+/// The caps apply only to unrecognized events and to repetitive ones (<c>workflow.node_execution</c>): past them such
+/// events are still acknowledged, deduplicated and counted, but their payload is not kept (the snapshot's
+/// <c>truncated</c> says how many and how large). Lifecycle events are never refused or truncated.
+/// </remarks>
 public sealed class ProcessingOptions
 {
     /// <summary>The configuration section.</summary>
@@ -12,9 +17,9 @@ public sealed class ProcessingOptions
     /// <summary>Highest accepted <see cref="MaxEventsPerEntity"/>.</summary>
     public const int MaxEventsLimit = 100_000;
 
-    /// <summary>
-    /// Most distinct events one call or workflow execution keeps (default 1000). Every write rewrites the
-    /// grain's state, so this bounds both state size and write cost; a real call has a handful of events.
-    /// </summary>
+    /// <summary>Unrecognized and repetitive events whose payload one entity keeps (default 1000).</summary>
     public int MaxEventsPerEntity { get; set; } = 1000;
+
+    /// <summary>Payload bytes of unrecognized and repetitive events one entity keeps (default 4 MiB).</summary>
+    public long MaxPayloadBytesPerEntity { get; set; } = 4L * 1024 * 1024;
 }

@@ -1,21 +1,23 @@
+using CallEvents.Journal;
+using CallEvents.Sweeping;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Streams;
-using Orleans.Storage;
 
 namespace CallEvents;
 
 /// <summary>Registers the call-event grains' services on a silo.</summary>
-public static class SiloBuilderExtensions
+public static partial class SiloBuilderExtensions
 {
     /// <summary>
-    /// Adds what the call and workflow grains need: options (sections <c>Processing</c> and <c>Lifecycle</c>),
-    /// the compact serializer for the <see cref="Names.GrainStorage"/> storage, the follow-up registry, and the
-    /// <see cref="Names.StreamProvider"/> memory stream provider (implicit subscriptions only). The host chooses
-    /// the storage and reminder providers itself (memory for the embedded default, PostgreSQL for durable mode).
+    /// Adds what the call and workflow grains need: options (sections <c>Processing</c> and <c>Lifecycle</c>), the journal
+    /// (in memory unless a durable one, such as the PostgreSQL journal, was registered before), the due-time sweepers,
+    /// the follow-up registry, and the <see cref="Names.StreamProvider"/> memory stream provider (implicit subscriptions
+    /// only). The host chooses clustering and the reminder service itself.
     /// </summary>
     public static ISiloBuilder AddCallEventProcessing(this ISiloBuilder silo)
     {
@@ -25,22 +27,17 @@ public static class SiloBuilderExtensions
             .Validate(
                 o => o.MaxEventsPerEntity is >= ProcessingOptions.MinEventsPerEntity and <= ProcessingOptions.MaxEventsLimit,
                 $"Processing:MaxEventsPerEntity must be between {ProcessingOptions.MinEventsPerEntity} and {ProcessingOptions.MaxEventsLimit}.")
+            .Validate(o => o.MaxPayloadBytesPerEntity >= 64 * 1024, "Processing:MaxPayloadBytesPerEntity must be at least 65536.")
             .ValidateOnStart();
         silo.Services.AddOptions<LifecycleOptions>()
             .BindConfiguration(LifecycleOptions.Section)
             .Validate(o => o.PcaDeadline > TimeSpan.Zero && o.EndDeadline > TimeSpan.Zero, "Lifecycle:PcaDeadline and Lifecycle:EndDeadline must be positive.")
-            .Validate(o => o.TickPeriod >= TimeSpan.FromSeconds(1), "Lifecycle:TickPeriod must be at least 1 second (and not below ReminderOptions.MinimumReminderPeriod).")
+            .Validate(o => o.RepublishAfter >= TimeSpan.FromSeconds(1), "Lifecycle:RepublishAfter must be at least 1 second.")
+            .Validate(o => o.SweepPeriod >= TimeSpan.FromMilliseconds(100) && o.SweepPeriod <= TimeSpan.FromMinutes(1), "Lifecycle:SweepPeriod must be between 100 ms and 1 minute.")
+            .Validate(o => o.Sweepers is >= 1 and <= 64, "Lifecycle:Sweepers must be between 1 and 64.")
+            .Validate(o => o.SweepLease >= TimeSpan.FromSeconds(5), "Lifecycle:SweepLease must be at least 5 seconds.")
             .ValidateOnStart();
-        // A tick period configured below Orleans' minimum reminder period lowers that minimum, instead of
-        // failing every registration at run time.
-        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<LifecycleOptions>>((reminders, lifecycle) =>
-        {
-            if (lifecycle.Value.TickPeriod < reminders.MinimumReminderPeriod)
-            {
-                reminders.MinimumReminderPeriod = lifecycle.Value.TickPeriod;
-            }
-        });
-        silo.Services.AddKeyedSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>(Names.GrainStorage);
+        silo.Services.TryAddSingleton<IJournal, MemoryJournal>();
         silo.Services.TryAddSingleton<FollowUpRegistry>();
         silo.Services.TryAddSingleton(TimeProvider.System);
 
@@ -51,9 +48,28 @@ public static class SiloBuilderExtensions
         silo.Services.AddOptions<GrainTypeOptions>().PostConfigure<FollowUpRegistry>((grainTypes, registry) =>
             grainTypes.Classes.RemoveWhere(c => typeof(IFollowUpGrain).IsAssignableFrom(c) && !registry.IsRegistered(c.FullName!)));
 
-        // Memory streams lose queued events when a silo dies; the grains' outbox and reminder make delivery
+        // Memory streams lose queued events when a silo dies; the journal's outbox and the sweep make delivery
         // at-least-once regardless. Implicit subscriptions only, so no pub-sub store is needed.
         silo.AddMemoryStreams(Names.StreamProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+
+        // Every silo makes sure the sweepers' reminders exist; they are stored once for the cluster, so a silo that
+        // cannot reach the reminder table at start-up only logs it.
+        silo.AddStartupTask(async (services, cancellationToken) =>
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            var sweepers = services.GetRequiredService<IOptions<LifecycleOptions>>().Value.Sweepers;
+            try
+            {
+                await Task.WhenAll(Enumerable.Range(0, sweepers).Select(i => grains.GetGrain<IDueSweeperGrain>(i).StartAsync()));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                SweepersNotStarted(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloBuilderExtensions)), ex);
+            }
+        });
         return silo;
     }
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not make sure the sweepers' reminders exist; they run if another silo registered them")]
+    private static partial void SweepersNotStarted(ILogger logger, Exception exception);
 }

@@ -3,7 +3,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace CallEvents.Ingress;
 
-/// <summary>The problem+json answers of design §4, in one place so every endpoint words them alike.</summary>
+/// <summary>The problem+json answers of the HTTP contract, in one place so every endpoint words them alike.</summary>
 internal static class Answers
 {
     public static IResult BadField(string field, string detail) =>
@@ -22,6 +22,13 @@ internal static class Answers
 
     public static IResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    /// <summary>429 for requests that are not genuine deliveries (they failed authentication) beyond their budget.</summary>
+    public static IResult TooManyRequests(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers[HeaderNames.RetryAfter] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "Too many requests without valid credentials; retry after the given delay.");
+    }
 
     public static IResult Unavailable(HttpContext context, int retryAfterSeconds, string detail)
     {

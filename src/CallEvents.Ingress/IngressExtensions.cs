@@ -38,7 +38,7 @@ public static class IngressExtensions
     public static IEndpointRouteBuilder MapWebhookIngress(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").RequireWebhookRateLimit();
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks");
         foreach (var source in EventSources.All)
         {
             webhooks.MapPost($"/{source}", (HttpContext context, WebhookPipeline pipeline) => pipeline.HandleAsync(source, context))

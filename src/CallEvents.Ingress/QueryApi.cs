@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
@@ -20,14 +23,14 @@ public static class QueryApi
         var calls = app.MapGroup("/calls").WithTags("Queries").RequireOperator();
         calls.MapGet("/{source}/{callId}", (string source, string callId, HttpContext context, GrainGateway gateway) =>
             KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
-        calls.MapGet("/{source}/{callId}/events", (string source, string callId, HttpContext context, GrainGateway gateway) =>
-            KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(), h => TypedResults.Ok(HistoryView.From(h))));
+        calls.MapGet("/{source}/{callId}/events", (string source, string callId, int? limit, string? cursor, HttpContext context, GrainGateway gateway) =>
+            KnownSource(source) ?? HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
 
         var workflows = app.MapGroup("/workflows").WithTags("Queries").RequireOperator();
         workflows.MapGet("/{executionId}", (string executionId, HttpContext context, GrainGateway gateway) =>
             QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
-        workflows.MapGet("/{executionId}/events", (string executionId, HttpContext context, GrainGateway gateway) =>
-            QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(), h => TypedResults.Ok(HistoryView.From(h))));
+        workflows.MapGet("/{executionId}/events", (string executionId, int? limit, string? cursor, HttpContext context, GrainGateway gateway) =>
+            HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
         FollowUpApi.Map(calls, workflows);
         return app;
     }
@@ -48,24 +51,89 @@ public static class QueryApi
     }
 }
 
-/// <summary>An entity's history as served over HTTP: each raw payload embedded as the JSON it was.</summary>
+/// <summary>The paging of <c>GET …/events</c>: <c>limit</c> (1-500, default 100) and an opaque <c>cursor</c>.</summary>
+internal static class HistoryPage
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+    private const string Prefix = "e1:";
+
+    /// <summary>Reads the paging parameters; a problem answer when they are invalid.</summary>
+    public static Task<IResult>? Parse(int? limit, string? cursor, out int after, out int size)
+    {
+        size = limit ?? DefaultLimit;
+        after = 0;
+        if (size is < 1 or > MaxLimit)
+        {
+            return Task.FromResult(Answers.BadField("limit", $"limit must be between 1 and {MaxLimit}."));
+        }
+
+        if (cursor is not null && !TryDecode(cursor, out after))
+        {
+            return Task.FromResult(Answers.BadField("cursor", "cursor is not one this service issued; pass nextCursor from a previous page."));
+        }
+
+        return null;
+    }
+
+    public static string? Encode(int? after) =>
+        after is { } value ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Prefix + value.ToString(CultureInfo.InvariantCulture))) : null;
+
+    private static bool TryDecode(string cursor, out int after)
+    {
+        after = 0;
+        byte[] bytes;
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(cursor);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.StartsWith(Prefix, StringComparison.Ordinal)
+            && int.TryParse(text.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out after);
+    }
+}
+
+/// <summary>A page of an entity's history as served over HTTP: each raw payload embedded as the JSON it was.</summary>
 /// <param name="Key">The grain key.</param>
 /// <param name="Events">Accepted events in arrival order.</param>
-public sealed record HistoryView(string Key, IReadOnlyList<HistoryEntryView> Events)
+/// <param name="Total">Accepted events in all.</param>
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; null on the last page.</param>
+public sealed record HistoryView(string Key, IReadOnlyList<HistoryEntryView> Events, int Total, string? NextCursor)
 {
     internal static HistoryView From(EventHistory history) => new(
         history.Key,
         [.. history.Events.Select(e => new HistoryEntryView(
-            e.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, e.Late, e.DedupKey, ParsePayload(e.RawPayload)))]);
+            e.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, e.Late, e.DedupKey, e.RawPayload is not null, ParsePayload(e.RawPayload)))],
+        history.Total,
+        HistoryPage.Encode(history.NextAfter));
 
-    private static JsonElement ParsePayload(byte[] raw)
+    private static JsonElement? ParsePayload(byte[]? raw)
     {
+        if (raw is null)
+        {
+            return null;
+        }
+
         using var document = JsonDocument.Parse(raw);
         return document.RootElement.Clone();
     }
 }
 
 /// <summary>One history entry.</summary>
+/// <param name="Sequence">1-based arrival order among accepted events.</param>
+/// <param name="EventName">The raw event name.</param>
+/// <param name="Type">The mapped type.</param>
+/// <param name="ProviderTime">Provider time.</param>
+/// <param name="ReceivedAt">When it was received here.</param>
+/// <param name="Late">It arrived after a higher phase had been seen.</param>
+/// <param name="DedupKey">The deduplication key, as hex.</param>
+/// <param name="PayloadKept">False for an event accepted past the entity's caps: counted, its payload not kept.</param>
+/// <param name="Payload">The body exactly as received, as JSON; null when not kept.</param>
 public sealed record HistoryEntryView(
     int Sequence,
     string EventName,
@@ -74,4 +142,5 @@ public sealed record HistoryEntryView(
     DateTimeOffset ReceivedAt,
     bool Late,
     string DedupKey,
-    JsonElement Payload);
+    bool PayloadKept,
+    JsonElement? Payload);

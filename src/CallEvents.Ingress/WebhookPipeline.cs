@@ -65,7 +65,14 @@ public sealed class WebhookPipeline(
         // Before any parsing, on the exact bytes (signatures cover them): a forger learns nothing about the payload rules.
         if (guard.Authenticate(source, context, body.Value.Span) is not { } caller)
         {
-            return Answers.Unauthorized();
+            return guard.RefuseUnauthenticated(source, context);
+        }
+
+        // Charged only now: the body has arrived and the sender is who it says, so neither held connections nor forged
+        // requests spend the real provider's budget.
+        if (guard.ChargeAuthenticated(source, context) is { } overloaded)
+        {
+            return overloaded;
         }
 
         // The JSON reader checks structure, not the bytes inside strings; invalid UTF-8 would surface later as a crash.
@@ -106,7 +113,7 @@ public sealed class WebhookPipeline(
             }
 
             var incoming = parsed.Event!;
-            using var admission = await guard.AdmitAsync(caller, incoming, context);
+            using var admission = guard.Admit(caller, incoming, context);
             if (admission.Refusal is { } refusal)
             {
                 return refusal;
@@ -118,7 +125,7 @@ public sealed class WebhookPipeline(
                 { Status: IngestStatus.Accepted } => TypedResults.Ok(new WebhookAnswer(true, false, incoming.EventName)),
                 { Status: IngestStatus.Duplicate } => TypedResults.Ok(new WebhookAnswer(true, true, incoming.EventName)),
                 { Status: IngestStatus.Unrecognized } => TypedResults.Json(new WebhookAnswer(true, false, incoming.EventName, Recognized: false), statusCode: StatusCodes.Status202Accepted),
-                { Status: IngestStatus.LimitReached } => Answers.Problem(StatusCodes.Status422UnprocessableEntity, "Event limit reached", outcome.Detail ?? "The entity holds the maximum number of events."),
+                { Status: IngestStatus.Refused } => Answers.Unauthorized(),
                 _ => Answers.Unavailable(context, options.Value.RetryAfterSeconds, outcome.Detail ?? "The event could not be stored; retry later."),
             };
         }

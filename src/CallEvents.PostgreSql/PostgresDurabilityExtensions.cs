@@ -1,3 +1,4 @@
+using CallEvents.Journal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -66,6 +67,13 @@ public static class PostgresDurabilityExtensions
                 o.ConnectionString = null;
                 o.DataSource = database.DataSource;
             }));
+
+        // The call-event grains keep their state in the journal; the ADO.NET grain storage stays the default for any
+        // other grain of the silo (a user's own grains with [PersistentState]).
+        services.RemoveAll<IJournal>();
+        services.AddSingleton<PostgresJournal>();
+        services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
+        services.TryAddSingleton(TimeProvider.System);
 
         silo.AddAdoNetGrainStorageAsDefault(ConfigureGrainStorage);
         foreach (var name in grainStorageNames.Distinct(StringComparer.Ordinal))

@@ -87,7 +87,7 @@ public sealed class SiloKillRunTests(PostgresFixture postgres, ITestOutputHelper
         var connectionString = await postgres.Server.CreateDatabaseAsync("loadtest_kill");
         // A 5 s lifecycle tick (default 1 minute): an emission lost with the killed silo's memory stream queue is
         // republished at the next tick, and the verdict waits for its decision.
-        await using var cluster = await GrainCluster.StartAsync(2, connectionString, settings: new Dictionary<string, string?> { ["Lifecycle:TickPeriod"] = "00:00:05" });
+        await using var cluster = await GrainCluster.StartAsync(2, connectionString, settings: new Dictionary<string, string?> { ["Lifecycle:RepublishAfter"] = "00:00:05" });
         var workload = new WorkloadOptions { Calls = 200, Workflows = 20, DuplicateRate = 0.2, ShuffleShare = 1.0, Window = 80, Seed = 11 };
         var generator = new WorkloadGenerator(workload);
         var target = new GrainTarget(() => cluster.Factories, TimeSpan.FromSeconds(10));

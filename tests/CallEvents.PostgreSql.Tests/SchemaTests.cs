@@ -54,7 +54,7 @@ public sealed class SchemaTests
     public void Scripts_are_embedded_in_file_name_order_and_take_the_advisory_lock()
     {
         Assert.Equal(
-            ["001-main.sql", "002-clustering.sql", "003-persistence.sql", "004-reminders.sql"],
+            ["001-main.sql", "002-clustering.sql", "003-persistence.sql", "004-reminders.sql", "005-journal.sql"],
             PostgresSchema.ScriptNames);
 
         var lockCall = $"pg_advisory_xact_lock({PostgresSchema.AdvisoryLockKey.ToString(CultureInfo.InvariantCulture)})";

@@ -80,14 +80,43 @@ public sealed class TenantIsolationTests(SecuredHostFixture fixture)
     }
 
     [Fact]
-    public async Task A_tenant_bound_operator_key_cannot_read_workflow_executions()
+    public async Task Workflow_executions_are_tenant_scoped_like_calls()
     {
         var executionId = NewId("exec");
         var body = Payloads.SubVerseWorkflow("workflow.started", executionId, Payloads.At);
         Assert.Equal(HttpStatusCode.OK, (await Host.PostAsync("subverse", body, SubVerse(body, credential: ("X-API-Key", SubVerseApiKeyA)))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Host.GetAsync($"/workflows/{executionId}", OperatorKey)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Host.GetAsync($"/workflows/{executionId}", OperatorKeyA)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Host.GetAsync($"/workflows/{executionId}/events", OperatorKeyA)).StatusCode);
+        var snapshot = await Payloads.JsonAsync(await Host.GetAsync($"/workflows/{executionId}", OperatorKeyA));
+        Assert.Equal(OrgA, snapshot["organizationId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await Host.GetAsync($"/workflows/{executionId}/events", OperatorKeyA)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.GetAsync($"/workflows/{executionId}", OperatorKeyB)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.GetAsync($"/workflows/{executionId}/events", OperatorKeyB)).StatusCode);
+
+        // Tenant B's credential cannot write tenant A's execution.
+        var completed = Payloads.SubVerseWorkflow("workflow.completed", executionId, Payloads.At.AddMinutes(1));
+        await WebhookAuthenticationTests.AssertUnauthorizedAsync(await Host.PostAsync("subverse", completed, SubVerse(completed, credential: ("X-API-Key", SubVerseApiKeyB))));
+        Assert.Equal("Started", (await Payloads.JsonAsync(await Host.GetAsync($"/workflows/{executionId}", OperatorKey)))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Two_tenants_racing_on_a_calls_first_event_cannot_both_write_it()
+    {
+        // The grain checks the tenant in the same step that stores the event, so there is no window between a read
+        // and a write for the other tenant to slip through.
+        for (var round = 0; round < 20; round++)
+        {
+            var callId = NewId("race");
+            var answers = await Task.WhenAll(
+                Host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", callId, NewId("a"), OrgA), VerbexA),
+                Host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", callId, NewId("b"), OrgB), VerbexB));
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Unauthorized);
+            var winner = answers[0].StatusCode == HttpStatusCode.OK ? OrgA : OrgB;
+            var snapshot = await Payloads.JsonAsync(await Host.GetAsync($"/calls/verbex/{callId}", OperatorKey));
+            Assert.Equal(winner, snapshot["organizationId"]!.GetValue<string>());
+            Assert.Equal(1, snapshot["eventCount"]!.GetValue<int>());
+            Assert.Empty(snapshot["anomalies"]!.AsArray());
+        }
     }
 
     /// <summary>The problem without the parts that name the id asked for.</summary>

@@ -127,6 +127,18 @@ public sealed partial class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
     }
 
+    /// <summary>
+    /// Stops the server the way a crash would (<c>pg_ctl stop -m immediate</c>: no checkpoint, transactions in flight
+    /// aborted, recovery on the next start).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is external (<see cref="CanRestart"/> is false).</exception>
+    public async Task KillAsync()
+    {
+        var cluster = RequireCluster(nameof(KillAsync));
+        await cluster.StopAsync("immediate").ConfigureAwait(false);
+        NpgsqlConnection.ClearAllPools();
+    }
+
     /// <summary>Starts a stopped server again, on the same port and data directory.</summary>
     /// <exception cref="InvalidOperationException">The server is external (<see cref="CanRestart"/> is false),
     /// or it did not start.</exception>

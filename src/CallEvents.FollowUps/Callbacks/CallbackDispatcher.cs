@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace CallEvents.FollowUps.Callbacks;
 
 /// <summary>Evaluates the callback rules and sends callbacks; shared by the built-in callback follow-up grains.</summary>
-public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients)
+public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients, TimeProvider time)
 {
     /// <summary>The named HTTP client callbacks are sent with.</summary>
     public const string HttpClientName = "callevents-callbacks";
@@ -35,15 +35,26 @@ public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options,
         return new FollowUpPlan(rule.Name, rule.Delay, rule.Url ?? current.DefaultUrl, body);
     }
 
-    /// <summary>POSTs the callback with its id as <c>Idempotency-Key</c>; failures say whether a retry may help.</summary>
+    /// <summary>
+    /// POSTs the callback with its id as <c>Idempotency-Key</c>, signed the Standard Webhooks way when a signing secret
+    /// is configured; failures say whether a retry may help.
+    /// </summary>
     public async Task SendAsync(ScheduledActionRecord action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        using var request = new HttpRequestMessage(HttpMethod.Post, action.Target)
-        {
-            Content = new StringContent(action.Payload ?? "{}", Encoding.UTF8, "application/json"),
-        };
+        var body = Encoding.UTF8.GetBytes(action.Payload ?? "{}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, action.Target) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add("Idempotency-Key", action.Id);
+        if (StandardWebhooks.DecodeSecret(options.CurrentValue.SigningSecret) is { } key)
+        {
+            // Signed at each attempt: the timestamp is when this attempt was sent, so retries stay within a receiver's tolerance.
+            var now = time.GetUtcNow();
+            request.Headers.Add(StandardWebhooks.IdHeader, action.Id);
+            request.Headers.Add(StandardWebhooks.TimestampHeader, StandardWebhooks.TimestampOf(now));
+            request.Headers.Add(StandardWebhooks.SignatureHeader, StandardWebhooks.Sign(key, action.Id, now, body));
+        }
+
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("callevents-followups", "1.0"));
         using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)

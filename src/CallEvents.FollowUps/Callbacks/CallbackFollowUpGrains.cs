@@ -1,8 +1,8 @@
 namespace CallEvents.FollowUps.Callbacks;
 
 /// <summary>The built-in callback follow-up: decides by <see cref="CallbackOptions"/> rules, acts by HTTP POST.</summary>
-public abstract class CallbackFollowUpGrain(IPersistentState<FollowUpState> state, FollowUpServices services, CallbackDispatcher dispatcher)
-    : FollowUpGrain(state, services)
+public abstract class CallbackFollowUpGrain(FollowUpServices services, CallbackDispatcher dispatcher)
+    : FollowUpGrain(services)
 {
     /// <inheritdoc/>
     protected override Task<FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent) => Task.FromResult(dispatcher.Decide(lifecycleEvent));
@@ -16,16 +16,14 @@ public abstract class CallbackFollowUpGrain(IPersistentState<FollowUpState> stat
 [ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
 [ImplicitStreamSubscription(StreamNamespaces.CallStalled)]
 public sealed class CallCallbackFollowUpGrain(
-    [PersistentState("call-callbacks", Names.GrainStorage)] IPersistentState<FollowUpState> state,
     FollowUpServices services,
     CallbackDispatcher dispatcher)
-    : CallbackFollowUpGrain(state, services, dispatcher);
+    : CallbackFollowUpGrain(services, dispatcher);
 
 /// <summary>Callbacks for workflow executions: completed and failed.</summary>
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowCompleted)]
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowFailed)]
 public sealed class WorkflowCallbackFollowUpGrain(
-    [PersistentState("workflow-callbacks", Names.GrainStorage)] IPersistentState<FollowUpState> state,
     FollowUpServices services,
     CallbackDispatcher dispatcher)
-    : CallbackFollowUpGrain(state, services, dispatcher);
+    : CallbackFollowUpGrain(services, dispatcher);

@@ -15,9 +15,21 @@ public sealed class CallbackOptions
     /// <summary>The rules, in order.</summary>
     public List<CallbackRule> Rules { get; set; } = [];
 
+    /// <summary>
+    /// A Standard Webhooks signing secret (<c>whsec_&lt;base64 key&gt;</c>, 16 to 1024 bytes). When set, every callback
+    /// carries <c>webhook-id</c> (the action id, also its <c>Idempotency-Key</c>), <c>webhook-timestamp</c> and
+    /// <c>webhook-signature</c>, so the receiver can check it came from this service and was not replayed.
+    /// </summary>
+    public string? SigningSecret { get; set; }
+
     /// <summary>Problems with the configuration, empty when valid.</summary>
     public IEnumerable<string> Problems()
     {
+        if (SigningSecret is not null && StandardWebhooks.DecodeSecret(SigningSecret) is not { Length: >= 16 and <= 1024 })
+        {
+            yield return "FollowUps:Callbacks:SigningSecret must be whsec_ followed by a base64 key of 16 to 1024 bytes.";
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Rules.Count; i++)
         {

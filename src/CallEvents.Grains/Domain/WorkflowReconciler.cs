@@ -42,6 +42,7 @@ public static class WorkflowReconciler
                 string.Create(CultureInfo.InvariantCulture, $"completed at {CallReconciler.Format(successTime)} and failed at {CallReconciler.Format(failureTime)}; {(failureWins ? "failure" : "success")} has the later provider time")));
         }
 
+        CallReconciler.AddMismatch(anomalies, AnomalyCodes.OrganizationMismatch, "organizations", known.Select(e => e.OrganizationId));
         var status = byPhase.Count == 0
             ? WorkflowPhase.None
             : byPhase.Keys.Max(PhaseRanks.Of) switch
@@ -82,6 +83,7 @@ public static class WorkflowReconciler
             UnrecognizedCount = events.Count - known.Count,
             FirstReceivedAt = events.Count == 0 ? default : events.Min(e => e.ReceivedAt),
             LastReceivedAt = events.Count == 0 ? default : events.Max(e => e.ReceivedAt),
+            OrganizationId = EventOrdering.LatestValue(known, e => e.OrganizationId),
         };
     }
 

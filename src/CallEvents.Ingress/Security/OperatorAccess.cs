@@ -15,9 +15,9 @@ public static class OperatorAccess
     /// <summary>
     /// Requires an operator key (<c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c>) on every
     /// endpoint of <paramref name="builder"/>, including endpoints added to a group later. A key bound to an
-    /// organization reaches only <c>{source}/{callId}</c> routes of calls whose snapshot names that organization
-    /// (404 otherwise, exactly as for an unknown call); <c>{executionId}</c> routes answer it 404 (workflow
-    /// executions carry no organization) and routes naming neither answer it 403.
+    /// organization reaches only <c>{source}/{callId}</c> and <c>{executionId}</c> routes of calls and workflow
+    /// executions whose snapshot names that organization (404 otherwise, exactly as for an unknown one); routes naming
+    /// neither answer it 403.
     /// </summary>
     public static TBuilder RequireOperator<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder
@@ -98,7 +98,14 @@ internal sealed class OperatorAccessFilter(SecurityPolicy policy, GrainGateway g
 
         if (http.GetRouteValue("executionId") is string executionId)
         {
-            return NotFound(GrainKeys.Workflow(EventSources.SubVerse, executionId));
+            var key = GrainKeys.Workflow(EventSources.SubVerse, executionId);
+            var answer = await gateway.QueryAsync(g => g.GetGrain<IWorkflowExecutionGrain>(key).GetSnapshotAsync(), $"workflow execution {key}", http.RequestAborted);
+            if (answer.Unavailable)
+            {
+                return Answers.Unavailable(http, gateway.RetryAfterSeconds, answer.Failure!);
+            }
+
+            return string.Equals(answer.Value?.OrganizationId, tenant, StringComparison.Ordinal) ? null : NotFound(key);
         }
 
         return Answers.Problem(StatusCodes.Status403Forbidden, "Forbidden", "This operator key is bound to an organization and cannot use this endpoint.");

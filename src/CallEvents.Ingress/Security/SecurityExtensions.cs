@@ -16,7 +16,7 @@ public static class SecurityExtensions
 {
     /// <summary>
     /// Adds the security options (validated at startup), the webhook authenticator, the operator-key filter, the
-    /// per-source rate limiter, request timeouts and Kestrel limits. <see cref="IngressExtensions.AddWebhookIngress"/>
+    /// per-source rate limits, request timeouts and Kestrel limits. <see cref="IngressExtensions.AddWebhookIngress"/>
     /// calls it. Register a <see cref="SecurityHostMode"/> first to say whether the host counts as a development host;
     /// without one, only the Development environment does.
     /// </summary>
@@ -34,20 +34,15 @@ public static class SecurityExtensions
         services.TryAddSingleton(sp => SecurityHostMode.For(sp.GetRequiredService<IHostEnvironment>(), durableStorage: true));
         services.TryAddSingleton<SecurityPolicy>();
         services.TryAddSingleton<EntityInFlightGate>();
+        services.TryAddSingleton<WebhookRateLimiter>();
         services.TryAddSingleton(sp => new WebhookGuard(
             sp.GetRequiredService<SecurityPolicy>(),
             sp.GetRequiredService<EntityInFlightGate>(),
-            sp.GetRequiredService<GrainGateway>(),
+            sp.GetRequiredService<WebhookRateLimiter>(),
             sp.GetRequiredService<IOptions<IngressOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookGuard>>()));
         services.AddHostedService<SecurityStartupReport>();
-
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy<string, WebhookRateLimitPolicy>(WebhookRateLimitPolicy.Name);
-        });
 
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<SecurityOptions>, IOptions<IngressOptions>>((timeouts, security, ingress) =>
@@ -98,12 +93,11 @@ public static class SecurityExtensions
     }
 
     /// <summary>
-    /// Adds the rate limiter and request-timeout middleware. Call it after <c>UseExceptionHandler</c> and before
-    /// the endpoints are mapped.
+    /// Adds the request-timeout middleware. Call it after <c>UseExceptionHandler</c> and before the endpoints are
+    /// mapped. (Rate limits are charged inside the webhook pipeline, after the body arrived and was authenticated.)
     /// </summary>
     public static IApplicationBuilder UseWebhookSecurity(this IApplicationBuilder app)
     {
-        app.UseRateLimiter();
         app.UseRequestTimeouts();
         return app;
     }
@@ -113,9 +107,4 @@ public static class SecurityExtensions
 
     private static bool IsClientFault(Microsoft.AspNetCore.Diagnostics.ExceptionHandlerSuppressDiagnosticsContext context) =>
         context.Exception is BadHttpRequestException;
-
-    /// <summary>Applies the per-source webhook rate limit to <paramref name="builder"/>'s endpoints.</summary>
-    public static TBuilder RequireWebhookRateLimit<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireRateLimiting(WebhookRateLimitPolicy.Name);
 }

@@ -6,22 +6,20 @@ namespace CallEvents.Ingress.Security;
 /// <summary>Security log messages. None of them carries a secret: credentials appear by their label only.</summary>
 internal static partial class SecurityMessages
 {
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Refused a {Source} delivery from {Remote}: {Reason}; answered 401")]
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Refused a {Source} delivery from {Remote}: {Reason}; answered 401")]
     public static partial void WebhookRefused(ILogger logger, string source, string reason, IPAddress? remote);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Refused a {Source} delivery: credential {Credential} is bound to organization {Bound} but the event names {Claimed}; answered 401")]
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "Refused a {Source} delivery: credential {Credential} is bound to organization {Bound} but the event names {Claimed}; answered 401")]
     public static partial void TenantMismatch(ILogger logger, string source, string credential, string claimed, string bound);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Refused a {Source} delivery: credential {Credential} may not write call {CallId}, which belongs to another organization; answered 401")]
-    public static partial void CrossTenantWrite(ILogger logger, string source, string credential, string callId);
 
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "{Source}/{EntityId} already has {Limit} deliveries in flight; answered 503")]
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Debug, Message = "{Source}/{EntityId} already has {Limit} deliveries in flight; answered 503")]
     public static partial void EntityBusy(ILogger logger, string source, string entityId, int limit);
 
-    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Webhook source {Source} is over its rate limit; answered 429 (retry after {Seconds} s)")]
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Debug, Message = "Webhook source {Source} is over its rate limit (retry after {Seconds} s)")]
     public static partial void RateLimited(ILogger logger, string source, int seconds);
 
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Refused an operator request for {Path} from {Remote}: {Reason}; answered 401")]
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Debug, Message = "Refused an operator request for {Path} from {Remote}: {Reason}; answered 401")]
     public static partial void OperatorRefused(ILogger logger, string reason, Microsoft.AspNetCore.Http.PathString path, IPAddress? remote);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "SECURITY: webhook source {Source} runs OPEN: deliveries are accepted without any credential ({Why}). Configure Security:Sources:{Source}:Credentials or SigningSecrets.")]

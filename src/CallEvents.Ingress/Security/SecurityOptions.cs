@@ -46,6 +46,12 @@ public sealed class SourceSecurityOptions
     /// <c>webhook-signature</c> verifies with one of them. Several secrets allow rotation.
     /// </summary>
     public IList<SigningSecretOptions> SigningSecrets { get; } = new List<SigningSecretOptions>();
+
+    /// <summary>
+    /// The status a verified delivery over the rate limit gets: 503 (default) or 429. SubVerse retries only 5xx and
+    /// timeouts, so a 429 loses its delivery for good; choose 429 only for a provider known to retry it.
+    /// </summary>
+    public int OverloadStatusCode { get; set; } = 503;
 }
 
 /// <summary>A header the provider sends with a fixed secret value, e.g. <c>Authorization: Bearer …</c> or <c>X-API-Key: …</c>.</summary>
@@ -91,8 +97,10 @@ public sealed class OperatorKeyOptions
 }
 
 /// <summary>
-/// Token-bucket limits per webhook source on each silo (the framework's rate limiter). Over the limit: 429 with
-/// <c>Retry-After</c>. SubVerse does not retry a 4xx, so set them above the providers' real peak.
+/// Token-bucket limits per webhook source on each silo, charged once a request's body has arrived and its credentials
+/// were checked. A verified delivery over the limit gets 503 with <c>Retry-After</c> (the provider retries it; see
+/// <see cref="SourceSecurityOptions.OverloadStatusCode"/>); requests that fail authentication have a bucket of their
+/// own and get 401 within it, 429 beyond it.
 /// </summary>
 public sealed class WebhookRateLimitOptions
 {
@@ -103,10 +111,13 @@ public sealed class WebhookRateLimitOptions
     public int Burst { get; set; } = 400;
 
     /// <summary>
-    /// Deliveries per second per source whose header credential does not match (default 20), limited apart from
-    /// the rest so a flood of forged requests cannot use up the real provider's budget.
+    /// Requests per second per source that fail authentication (default 20), limited apart from the rest so a flood of
+    /// forged or unsigned requests cannot use up the real provider's budget.
     /// </summary>
     public int UnverifiedPermitsPerSecond { get; set; } = 20;
+
+    /// <summary>Requests failing authentication a source may see at once above their sustained rate (default 40).</summary>
+    public int UnverifiedBurst { get; set; } = 40;
 }
 
 /// <summary>Limits on single requests.</summary>

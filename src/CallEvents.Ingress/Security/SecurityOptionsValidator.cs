@@ -29,6 +29,11 @@ internal sealed class SecurityOptionsValidator(SecurityHostMode mode) : IValidat
                 continue;
             }
 
+            if (sourceOptions.OverloadStatusCode is not (503 or 429))
+            {
+                failures.Add($"{prefix}:OverloadStatusCode must be 503 or 429.");
+            }
+
             ValidateHeaderCredentials(failures, prefix, sourceOptions, webhookSecrets);
             ValidateSigningSecrets(failures, prefix, sourceOptions, webhookSecrets);
         }
@@ -58,6 +63,7 @@ internal sealed class SecurityOptionsValidator(SecurityHostMode mode) : IValidat
         Range(failures, $"{s}:RateLimit:PermitsPerSecond", rate.PermitsPerSecond, 1, 1_000_000);
         Range(failures, $"{s}:RateLimit:Burst", rate.Burst, 1, 10_000_000);
         Range(failures, $"{s}:RateLimit:UnverifiedPermitsPerSecond", rate.UnverifiedPermitsPerSecond, 1, 1_000_000);
+        Range(failures, $"{s}:RateLimit:UnverifiedBurst", rate.UnverifiedBurst, 1, 10_000_000);
 
         var limits = options.Limits;
         Range(failures, $"{s}:Limits:MaxConcurrentPerEntity", limits.MaxConcurrentPerEntity, 1, 10_000);

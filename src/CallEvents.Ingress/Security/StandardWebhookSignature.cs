@@ -12,28 +12,14 @@ namespace CallEvents.Ingress.Security;
 /// </summary>
 internal static class StandardWebhookSignature
 {
-    public const string IdHeader = "webhook-id";
-    public const string TimestampHeader = "webhook-timestamp";
-    public const string SignatureHeader = "webhook-signature";
-    private const string SecretPrefix = "whsec_";
-    private const string Version = "v1,";
+    private const string Version = StandardWebhooks.Version;
 
     // Bounds the work one request can cause: every entry is compared against every secret.
     private const int MaxSignatures = 16;
     private const int MaxIdLength = 256;
 
     /// <summary>The key bytes of a <c>whsec_</c> secret (the prefix is optional), or null when it is not base64.</summary>
-    public static byte[]? DecodeSecret(string? secret)
-    {
-        if (string.IsNullOrWhiteSpace(secret))
-        {
-            return null;
-        }
-
-        var encoded = secret.StartsWith(SecretPrefix, StringComparison.Ordinal) ? secret[SecretPrefix.Length..] : secret;
-        var buffer = new byte[encoded.Length];
-        return Convert.TryFromBase64String(encoded, buffer, out var written) ? buffer[..written] : null;
-    }
+    public static byte[]? DecodeSecret(string? secret) => StandardWebhooks.DecodeSecret(secret);
 
     /// <summary>
     /// Verifies the request against <paramref name="keys"/> and returns the first key that signed it, or null with
@@ -41,9 +27,9 @@ internal static class StandardWebhookSignature
     /// </summary>
     public static SigningKey? Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, IReadOnlyList<SigningKey> keys, DateTimeOffset now, TimeSpan tolerance, out string? failure)
     {
-        var id = Single(headers, IdHeader);
-        var timestamp = Single(headers, TimestampHeader);
-        var signatures = headers.TryGetValue(SignatureHeader, out var values) ? string.Join(' ', values.OfType<string>()) : null;
+        var id = Single(headers, StandardWebhooks.IdHeader);
+        var timestamp = Single(headers, StandardWebhooks.TimestampHeader);
+        var signatures = headers.TryGetValue(StandardWebhooks.SignatureHeader, out var values) ? string.Join(' ', values.OfType<string>()) : null;
         if (id is not { Length: > 0 and <= MaxIdLength } || timestamp is null || string.IsNullOrWhiteSpace(signatures))
         {
             failure = "missing-signature-headers";
@@ -65,15 +51,11 @@ internal static class StandardWebhookSignature
             return null;
         }
 
-        var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
         SigningKey? match = null;
         foreach (var key in keys)
         {
-            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Key);
-            hmac.AppendData(prefix);
-            hmac.AppendData(body);
-            hmac.GetHashAndReset(expected);
+            StandardWebhooks.ComputeHash(key.Key, id, timestamp, body, expected);
             foreach (var candidate in presented)
             {
                 // Every comparison runs, so timing does not say which entry or key matched.

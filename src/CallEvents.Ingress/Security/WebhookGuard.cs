@@ -6,23 +6,28 @@ namespace CallEvents.Ingress.Security;
 
 /// <summary>
 /// The security steps of the webhook pipeline: who sent a delivery (header credentials and Standard Webhooks
-/// signatures, checked on the exact body) and whether that caller may write the entity the delivery names
-/// (tenant binding, and at most <c>Security:Limits:MaxConcurrentPerEntity</c> deliveries in flight per entity).
+/// signatures, checked on the exact body), whether its source is within its rate limit (charged only after that
+/// check, to a small separate budget when it failed), and whether that caller may write the entity the delivery names
+/// (tenant binding, enforced by the grain, and at most <c>Security:Limits:MaxConcurrentPerEntity</c> deliveries in
+/// flight per entity). Refusals are logged at Debug, with a periodic warning that counts them.
 /// </summary>
 public sealed class WebhookGuard
 {
+    private static readonly TimeSpan DigestPeriod = TimeSpan.FromSeconds(30);
     private readonly SecurityPolicy _policy;
     private readonly EntityInFlightGate _gate;
-    private readonly GrainGateway _gateway;
+    private readonly WebhookRateLimiter _rates;
+    private readonly LogDigest _digest;
     private readonly IOptions<IngressOptions> _ingress;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookGuard> _logger;
 
-    internal WebhookGuard(SecurityPolicy policy, EntityInFlightGate gate, GrainGateway gateway, IOptions<IngressOptions> ingress, TimeProvider time, ILogger<WebhookGuard> logger)
+    internal WebhookGuard(SecurityPolicy policy, EntityInFlightGate gate, WebhookRateLimiter rates, IOptions<IngressOptions> ingress, TimeProvider time, ILogger<WebhookGuard> logger)
     {
         _policy = policy;
         _gate = gate;
-        _gateway = gateway;
+        _rates = rates;
+        _digest = new LogDigest(time, DigestPeriod);
         _ingress = ingress;
         _time = time;
         _logger = logger;
@@ -38,7 +43,7 @@ public sealed class WebhookGuard
         var policy = _policy.Source(source);
         if (policy is null || policy.Access == SurfaceAccess.Closed)
         {
-            SecurityMessages.WebhookRefused(_logger, source, "no-credentials-configured-for-source", context.Connection.RemoteIpAddress);
+            Refused(source, "no-credentials-configured-for-source", context);
             return null;
         }
 
@@ -55,7 +60,7 @@ public sealed class WebhookGuard
             if (credential is null)
             {
                 var reason = policy.Headers.Any(h => headers.ContainsKey(h.Header)) ? "wrong-credential" : "missing-credential";
-                SecurityMessages.WebhookRefused(_logger, source, reason, context.Connection.RemoteIpAddress);
+                Refused(source, reason, context);
                 return null;
             }
         }
@@ -66,14 +71,14 @@ public sealed class WebhookGuard
             key = StandardWebhookSignature.Verify(headers, body, policy.SigningKeys, _time.GetUtcNow(), _policy.Options.SignatureTolerance, out var failure);
             if (key is null)
             {
-                SecurityMessages.WebhookRefused(_logger, source, failure!, context.Connection.RemoteIpAddress);
+                Refused(source, failure!, context);
                 return null;
             }
         }
 
         if (credential?.OrganizationId is { } a && key?.OrganizationId is { } b && !string.Equals(a, b, StringComparison.Ordinal))
         {
-            SecurityMessages.WebhookRefused(_logger, source, "credential-and-signature-tenants-differ", context.Connection.RemoteIpAddress);
+            Refused(source, "credential-and-signature-tenants-differ", context);
             return null;
         }
 
@@ -81,28 +86,63 @@ public sealed class WebhookGuard
     }
 
     /// <summary>
-    /// Admits a parsed, authenticated delivery: a tenant-bound caller's event must name its organization (one that
-    /// names none is stamped with it) and may not write a call that belongs to another organization; then a slot
-    /// of the entity's in-flight limit is taken until the admission is disposed.
+    /// The answer to a request that failed authentication: 401 within its source's small budget for such requests,
+    /// 429 beyond it (it is not a genuine delivery, so nothing a provider would retry is lost).
     /// </summary>
-    public async Task<WebhookAdmission> AdmitAsync(WebhookCaller caller, IncomingEvent incoming, HttpContext context)
+    public IResult RefuseUnauthenticated(string source, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_rates.TryAdmitUnverified(source, out var retryAfter))
+        {
+            return Answers.Unauthorized();
+        }
+
+        return Answers.TooManyRequests(context, retryAfter);
+    }
+
+    /// <summary>
+    /// Charges an authenticated delivery to its source's rate limit; null when within it, else the overload answer:
+    /// 503 with <c>Retry-After</c> (a provider retries it), or 429 for a source configured to take it.
+    /// </summary>
+    public IResult? ChargeAuthenticated(string source, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_rates.TryAdmit(source, out var retryAfter))
+        {
+            return null;
+        }
+
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        SecurityMessages.RateLimited(_logger, source, seconds);
+        Summarize("over-rate-limit", "of verified senders were over their source's rate limit", source);
+        return _policy.Options.Sources.TryGetValue(source, out var configured) && configured.OverloadStatusCode == StatusCodes.Status429TooManyRequests
+            ? Answers.TooManyRequests(context, retryAfter)
+            : Answers.Unavailable(context, seconds, "This source is over its rate limit; retry after the given delay.");
+    }
+
+    /// <summary>
+    /// Admits a parsed, authenticated delivery: a tenant-bound caller's event must name its organization (one that
+    /// names none is stamped with it) and carries the tenant to the grain, which refuses it atomically when the entity
+    /// belongs to another organization; then a slot of the entity's in-flight limit is taken until the admission is
+    /// disposed.
+    /// </summary>
+    public WebhookAdmission Admit(WebhookCaller caller, IncomingEvent incoming, HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(incoming);
         ArgumentNullException.ThrowIfNull(context);
-        var tenant = caller.OrganizationId;
-        if (tenant is not null)
+        if (caller.OrganizationId is { } tenant)
         {
-            if (incoming.OrganizationId is null)
+            if (incoming.OrganizationId is not null && !string.Equals(incoming.OrganizationId, tenant, StringComparison.Ordinal))
             {
-                // SubVerse sends no organization: the credential's binding is what makes its calls a tenant's.
-                incoming = incoming with { OrganizationId = tenant };
-            }
-            else if (!string.Equals(incoming.OrganizationId, tenant, StringComparison.Ordinal))
-            {
-                SecurityMessages.TenantMismatch(_logger, incoming.Source, caller.Credential, Printable(incoming.OrganizationId), tenant);
+                var claimed = Printable(incoming.OrganizationId);
+                SecurityMessages.TenantMismatch(_logger, incoming.Source, caller.Credential, claimed, tenant);
+                Summarize("tenant-mismatch", "named another organization than their credential's", incoming.Source);
                 return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
             }
+
+            // SubVerse sends no organization: the credential's binding is what makes its calls a tenant's.
+            incoming = incoming with { OrganizationId = tenant, Tenant = tenant };
         }
 
         var key = $"{incoming.Entity}:{incoming.Source}/{incoming.EntityId}";
@@ -110,29 +150,25 @@ public sealed class WebhookGuard
         if (slot is null)
         {
             SecurityMessages.EntityBusy(_logger, incoming.Source, incoming.EntityId, _policy.Options.Limits.MaxConcurrentPerEntity);
+            Summarize("entity-busy", "found their entity at its in-flight limit (answered 503)", incoming.Source);
             return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, "Too many deliveries for this entity are in progress; retry later."));
         }
 
-        if (tenant is not null && incoming.Entity == EntityKind.Call)
-        {
-            // Read before write: a call that already belongs to another organization is not this caller's to change.
-            var callKey = GrainKeys.Call(incoming.Source, incoming.EntityId);
-            var owner = await _gateway.QueryAsync(g => g.GetGrain<ICallGrain>(callKey).GetSnapshotAsync(), $"call {callKey}", context.RequestAborted);
-            if (owner.Unavailable)
-            {
-                slot.Dispose();
-                return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, owner.Failure!));
-            }
-
-            if (owner.Value?.OrganizationId is { } existing && !string.Equals(existing, tenant, StringComparison.Ordinal))
-            {
-                slot.Dispose();
-                SecurityMessages.CrossTenantWrite(_logger, incoming.Source, caller.Credential, incoming.EntityId);
-                return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
-            }
-        }
-
         return new WebhookAdmission(incoming, null, slot);
+    }
+
+    private void Refused(string source, string reason, HttpContext context)
+    {
+        SecurityMessages.WebhookRefused(_logger, source, reason, context.Connection.RemoteIpAddress);
+        Summarize("unauthenticated", "failed authentication (answered 401/429)", $"{source}: {reason}");
+    }
+
+    private void Summarize(string kind, string what, string detail)
+    {
+        if (_digest.Count(kind) is > 0 and var count)
+        {
+            DigestMessages.Summary(_logger, count, what, DigestPeriod, detail);
+        }
     }
 
     /// <summary>A sender-chosen value made safe for a log line: short, no control characters.</summary>
@@ -158,7 +194,7 @@ public sealed record WebhookCaller(string Credential, string? OrganizationId)
     public static WebhookCaller Anonymous { get; } = new("anonymous", null);
 }
 
-/// <summary>The outcome of <see cref="WebhookGuard.AdmitAsync"/>; dispose it when the delivery is answered.</summary>
+/// <summary>The outcome of <see cref="WebhookGuard.Admit"/>; dispose it when the delivery is answered.</summary>
 public sealed class WebhookAdmission : IDisposable
 {
     private readonly IDisposable? _slot;

@@ -14,6 +14,7 @@ public static class TestCredentials
     // SubVerse: a custom header AND Standard Webhooks signatures (two secrets: current and the one being rotated out).
     public const string SubVerseBearer = "Bearer subverse-token-3b8f0d6e41c2";
     public const string SubVerseApiKeyA = "subverse-key-tenant-a-77e0d1";
+    public const string SubVerseApiKeyB = "subverse-key-tenant-b-3c91f4";
     public static readonly byte[] SigningKey = Convert.FromHexString("8f3a1c5e7b9d0f2a4c6e8a0b2d4f6a8c0e2b4d6f8a1c3e5f7a9b1d3f5a7c9e0b");
     public static readonly byte[] OldSigningKey = Convert.FromHexString("11223344556677889900aabbccddeeff00112233445566778899aabbccddeeff");
     public static readonly string SigningSecret = "whsec_" + Convert.ToBase64String(SigningKey);
@@ -26,7 +27,7 @@ public static class TestCredentials
     /// <summary>Every secret, to check that no answer ever echoes one.</summary>
     public static IReadOnlyList<string> AllSecrets { get; } =
     [
-        VerbexKeyA, VerbexKeyB, VerbexBearer, SubVerseBearer, SubVerseApiKeyA, SigningSecret, OldSigningSecret,
+        VerbexKeyA, VerbexKeyB, VerbexBearer, SubVerseBearer, SubVerseApiKeyA, SubVerseApiKeyB, SigningSecret, OldSigningSecret,
         Convert.ToBase64String(SigningKey), OperatorKey, OperatorKeyA, OperatorKeyB,
     ];
 
@@ -48,6 +49,9 @@ public static class TestCredentials
         "--Security:Sources:subverse:Credentials:1:Header=X-API-Key",
         $"--Security:Sources:subverse:Credentials:1:Secret={SubVerseApiKeyA}",
         $"--Security:Sources:subverse:Credentials:1:OrganizationId={OrgA}",
+        "--Security:Sources:subverse:Credentials:2:Header=X-API-Key",
+        $"--Security:Sources:subverse:Credentials:2:Secret={SubVerseApiKeyB}",
+        $"--Security:Sources:subverse:Credentials:2:OrganizationId={OrgB}",
         $"--Security:Sources:subverse:SigningSecrets:0:Secret={SigningSecret}",
         $"--Security:Sources:subverse:SigningSecrets:1:Secret={OldSigningSecret}",
         $"--Security:OperatorKeys:0:Key={OperatorKey}",

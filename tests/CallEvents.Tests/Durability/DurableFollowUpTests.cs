@@ -5,7 +5,7 @@ using static CallEvents.Tests.FollowUps.FollowUpFixture;
 
 namespace CallEvents.Tests.Durability;
 
-/// <summary>Follow-ups across full restarts, with state and reminders in PostgreSQL.</summary>
+/// <summary>Follow-ups across full restarts, with the journal in PostgreSQL.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class DurableFollowUpTests(PostgresFixture postgres)
 {
@@ -48,8 +48,8 @@ public sealed class DurableFollowUpTests(PostgresFixture postgres)
         var key = $"subverse/{callId}";
 
         // The first silo stores the PCA-ready emission with the event but never publishes it (as if it died right
-        // after the write), and stops before its lifecycle reminder ticks.
-        var drill = FollowUpHostArgs.For(receiver, tick: TimeSpan.FromSeconds(10));
+        // after the write), and stops before the emission is due to be republished.
+        var drill = FollowUpHostArgs.For(receiver, republishAfter: TimeSpan.FromSeconds(10));
         drill.Add("--Lifecycle:PublishAfterWrite=false");
         await using (var first = await HostInstance.StartAsync(db, cluster, drill))
         {

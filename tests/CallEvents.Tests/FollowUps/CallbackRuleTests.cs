@@ -16,6 +16,7 @@ public sealed class CallbackRuleTests
             o.Rules.AddRange(rules);
         });
         services.AddHttpClient();
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CallbackDispatcher>();
         return services.BuildServiceProvider().GetRequiredService<CallbackDispatcher>();
     }

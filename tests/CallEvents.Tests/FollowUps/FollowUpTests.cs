@@ -17,6 +17,26 @@ public sealed class FollowUpTests(FollowUpFixture fixture)
     private CallbackReceiver Receiver => fixture.Receiver;
 
     [Fact]
+    public async Task Callbacks_are_signed_the_Standard_Webhooks_way_and_verify_as_a_receiver_would_check_them()
+    {
+        var callId = $"signed-{Guid.NewGuid():N}";
+        var key = $"subverse/{callId}";
+        Assert.Equal(HttpStatusCode.OK, (await Host.PostAsync("subverse", Completed(callId, At))).StatusCode);
+        await Wait.UntilAsync(() => Receiver.For(key).Count == 1, TimeSpan.FromSeconds(20), "the signed callback");
+        var callback = Receiver.For(key)[0];
+
+        // What a receiving CRM does, written from the scheme (not with the service's own code): HMAC-SHA256 over
+        // "{webhook-id}.{webhook-timestamp}.{body}" with the shared key, compared with the v1 signature.
+        Assert.Equal(callback.IdempotencyKey, callback.Headers["webhook-id"]);
+        var timestamp = long.Parse(callback.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(DateTimeOffset.FromUnixTimeSeconds(timestamp), callback.At.AddMinutes(-5), callback.At.AddMinutes(5));
+        using var hmac = new System.Security.Cryptography.HMACSHA256(FollowUpHostArgs.CallbackSigningKey);
+        var signed = System.Text.Encoding.UTF8.GetBytes($"{callback.Headers["webhook-id"]}.{callback.Headers["webhook-timestamp"]}.");
+        var expected = "v1," + Convert.ToBase64String(hmac.ComputeHash([.. signed, .. callback.RawBody]));
+        Assert.Contains(expected, callback.Headers["webhook-signature"].Split(' '));
+    }
+
+    [Fact]
     public async Task Each_pca_ready_call_gets_one_decision_and_one_callback_whatever_the_order()
     {
         var random = new Random(Environment.TickCount);

@@ -17,14 +17,14 @@ public sealed class StorageFaultHttpTests(HostFixture host)
         var callId = $"fail-{Guid.NewGuid():N}";
         var body = FixtureFiles.SubVerseCall("call.placed", callId, At);
         HttpResponseMessage failed;
-        host.Storage.FailWrites = true;
+        host.Journal.FailWrites = true;
         try
         {
             failed = await host.PostAsync("subverse", body);
         }
         finally
         {
-            host.Storage.FailWrites = false;
+            host.Journal.FailWrites = false;
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
@@ -44,7 +44,7 @@ public sealed class StorageFaultHttpTests(HostFixture host)
     {
         var callId = $"slow-{Guid.NewGuid():N}";
         var body = FixtureFiles.SubVerseCall("call.in_queue", callId, At);
-        host.Storage.WriteDelay = TimeSpan.FromSeconds(2);
+        host.Journal.WriteDelay = TimeSpan.FromSeconds(2);
         HttpResponseMessage slow;
         try
         {
@@ -52,7 +52,7 @@ public sealed class StorageFaultHttpTests(HostFixture host)
         }
         finally
         {
-            host.Storage.WriteDelay = TimeSpan.Zero;
+            host.Journal.WriteDelay = TimeSpan.Zero;
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.StatusCode);

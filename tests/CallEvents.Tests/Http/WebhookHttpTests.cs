@@ -187,22 +187,80 @@ public sealed class WebhookHttpTests(HostFixture host)
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync($"/calls/verbex/{id}/events")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync($"/workflows/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync($"/calls/nosuchsource/{id}")).StatusCode);
-        Assert.False(host.Storage.HoldsAnyKeyContaining(id), "a query must not persist state");
+        Assert.DoesNotContain(host.Journal.Inner.StreamNames, s => s.Contains(id, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task An_entity_at_its_event_limit_refuses_more_with_422()
+    public async Task Past_its_caps_an_entity_counts_repetitive_events_without_payloads_and_never_refuses_a_lifecycle_event()
     {
+        // This host keeps the payloads of at most 16 unrecognized or repetitive events per entity.
         var id = $"limit-{Guid.NewGuid():N}";
-        for (var i = 0; i < 16; i++)
+        for (var i = 0; i < 20; i++)
         {
             var ok = await host.PostAsync("subverse", FixtureFiles.SubVerseWorkflow("workflow.node_execution", id, At.AddSeconds(i), $"n{i}"));
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
 
-        var refused = await host.PostAsync("subverse", FixtureFiles.SubVerseWorkflow("workflow.node_execution", id, At.AddSeconds(99), "one-too-many"));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
-        Assert.Equal(16, (await JsonAsync(await host.Http.GetAsync($"/workflows/{id}")))["eventCount"]!.GetValue<int>());
+        var completed = await host.PostAsync("subverse", FixtureFiles.SubVerseWorkflow("workflow.completed", id, At.AddSeconds(99)));
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        var again = await host.PostAsync("subverse", FixtureFiles.SubVerseWorkflow("workflow.node_execution", id, At.AddSeconds(19), "n19"));
+        Assert.True((await JsonAsync(again))["duplicate"]!.GetValue<bool>(), "a truncated event is still deduplicated");
+
+        var snapshot = await JsonAsync(await host.Http.GetAsync($"/workflows/{id}"));
+        Assert.Equal("Completed", snapshot["status"]!.GetValue<string>());
+        Assert.Equal(21, snapshot["eventCount"]!.GetValue<int>());
+        Assert.Equal(20, snapshot["nodeExecutions"]!.GetValue<int>());
+        Assert.Equal("n19", snapshot["lastNode"]!.GetValue<string>());
+        Assert.Equal(4, snapshot["truncated"]!["events"]!.GetValue<int>());
+        Assert.True(snapshot["truncated"]!["bytes"]!.GetValue<long>() > 0);
+
+        var history = await JsonAsync(await host.Http.GetAsync($"/workflows/{id}/events?limit=500"));
+        var kept = history["events"]!.AsArray().Select(e => e!["payloadKept"]!.GetValue<bool>()).ToList();
+        Assert.Equal([.. Enumerable.Repeat(true, 16), .. Enumerable.Repeat(false, 4), true], kept);
+        Assert.Null(history["events"]![16]!["payload"]);
+    }
+
+    [Fact]
+    public async Task Unrecognized_events_past_the_caps_never_crowd_out_a_calls_lifecycle()
+    {
+        var callId = $"junk-{Guid.NewGuid():N}";
+        for (var i = 0; i < 18; i++)
+        {
+            var junk = await host.PostAsync("verbex", FixtureFiles.Verbex($"CallHandler.Junk{i}", callId, $"{callId}-junk{i}", 1762670195m + i));
+            Assert.Equal(HttpStatusCode.Accepted, junk.StatusCode);
+        }
+
+        var ended = await host.PostAsync("verbex", FixtureFiles.Verbex("CallHandler.CallEnded", callId, $"{callId}-end", 1762670300m));
+        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        var snapshot = await JsonAsync(await host.Http.GetAsync($"/calls/verbex/{callId}"));
+        Assert.Equal("Ended", snapshot["status"]!.GetValue<string>());
+        Assert.Equal(18, snapshot["unrecognizedCount"]!.GetValue<int>());
+        Assert.Equal(2, snapshot["truncated"]!["events"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task The_history_is_paged_with_an_opaque_cursor()
+    {
+        var id = $"page-{Guid.NewGuid():N}";
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("subverse", FixtureFiles.SubVerseWorkflow("workflow.node_execution", id, At.AddSeconds(i), $"p{i}"))).StatusCode);
+        }
+
+        var seen = new List<int>();
+        string? cursor = null;
+        do
+        {
+            var page = await JsonAsync(await host.Http.GetAsync($"/workflows/{id}/events?limit=2" + (cursor is null ? string.Empty : $"&cursor={cursor}")));
+            Assert.Equal(5, page["total"]!.GetValue<int>());
+            seen.AddRange(page["events"]!.AsArray().Select(e => e!["sequence"]!.GetValue<int>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        Assert.Equal([1, 2, 3, 4, 5], seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Http.GetAsync($"/workflows/{id}/events?cursor=bogus")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Http.GetAsync($"/workflows/{id}/events?limit=501")).StatusCode);
     }
 
     internal static async Task<JsonObject> JsonAsync(HttpResponseMessage response)

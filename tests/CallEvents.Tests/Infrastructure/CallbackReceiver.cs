@@ -35,12 +35,18 @@ public sealed class CallbackReceiver : IAsyncDisposable
         var receiver = new CallbackReceiver(app);
         app.MapPost("/{**path}", async (HttpContext context) =>
         {
-            using var reader = new StreamReader(context.Request.Body);
-            var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            var raw = buffer.ToArray();
+            var body = JsonNode.Parse(raw)!.AsObject();
             var key = body["key"]?.GetValue<string>() ?? body["event"]?["key"]?.GetValue<string>() ?? "";
             var status = receiver._scripted.TryGetValue(key, out var queue) && queue.TryDequeue(out var scripted) ? scripted : 200;
             receiver._received.Enqueue(new Received(
-                context.Request.Path, context.Request.Headers["Idempotency-Key"].ToString(), key, body, status, DateTimeOffset.UtcNow));
+                context.Request.Path, context.Request.Headers["Idempotency-Key"].ToString(), key, body, status, DateTimeOffset.UtcNow)
+            {
+                RawBody = raw,
+                Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            });
             return Results.StatusCode(status);
         });
         await app.StartAsync();
@@ -59,5 +65,10 @@ public sealed class CallbackReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public sealed record Received(string Path, string IdempotencyKey, string Key, JsonObject Body, int AnsweredStatus, DateTimeOffset At);
+    public sealed record Received(string Path, string IdempotencyKey, string Key, JsonObject Body, int AnsweredStatus, DateTimeOffset At)
+    {
+        public byte[] RawBody { get; init; } = [];
+
+        public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    }
 }

@@ -1,16 +1,20 @@
 namespace CallEvents.Tests.Infrastructure;
 
-/// <summary>Host arguments for follow-up tests: second-scale ticks and deadlines, and callback rules aimed at a receiver.</summary>
+/// <summary>Host arguments for follow-up tests: second-scale republishing and deadlines, and callback rules aimed at a receiver.</summary>
 public static class FollowUpHostArgs
 {
-    public static List<string> For(CallbackReceiver receiver, TimeSpan? scheduledDelay = null, TimeSpan? tick = null) =>
+    /// <summary>The key every callback of these hosts is signed with.</summary>
+    public static readonly byte[] CallbackSigningKey = Convert.FromHexString("a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90");
+
+    public static List<string> For(CallbackReceiver receiver, TimeSpan? scheduledDelay = null, TimeSpan? republishAfter = null) =>
     [
-        $"--Lifecycle:TickPeriod={tick ?? TimeSpan.FromSeconds(1)}",
+        $"--Lifecycle:RepublishAfter={republishAfter ?? TimeSpan.FromSeconds(1)}",
+        "--Lifecycle:SweepPeriod=00:00:00.200",
         "--Lifecycle:PcaDeadline=00:00:02",
         "--Lifecycle:EndDeadline=00:00:03",
-        "--FollowUps:TickPeriod=00:00:01",
         "--FollowUps:FirstRetryDelay=00:00:00.100",
         $"--FollowUps:Callbacks:DefaultUrl={receiver.Url}/pca",
+        $"--FollowUps:Callbacks:SigningSecret=whsec_{Convert.ToBase64String(CallbackSigningKey)}",
         "--FollowUps:Callbacks:Rules:0:Name=escalate-negative",
         "--FollowUps:Callbacks:Rules:0:Sentiment=negative",
         $"--FollowUps:Callbacks:Rules:0:Url={receiver.Url}/negative",

@@ -1,10 +1,10 @@
+using CallEvents.Journal;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
 
 namespace CallEvents.Tests.Infrastructure;
 
 /// <summary>
-/// The real host in embedded mode, with grain storage that tests can switch into failure.
+/// The real host in embedded mode, with a journal that tests can switch into failure.
 /// </summary>
 public sealed class HostFixture : IAsyncLifetime
 {
@@ -14,7 +14,7 @@ public sealed class HostFixture : IAsyncLifetime
 
     public HttpClient Http => Host.Http;
 
-    public SwitchableStorage Storage { get; private set; } = null!;
+    public SwitchableJournal Journal { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -22,11 +22,10 @@ public sealed class HostFixture : IAsyncLifetime
             connectionString: null,
             clusterId: $"http-{Guid.NewGuid():N}",
             extraArgs: ["--Ingress:GrainCallTimeout=00:00:01", "--Ingress:RetryAfterSeconds=7", "--Processing:MaxEventsPerEntity=16"],
-            configureSilo: silo => silo.Services.AddKeyedSingleton<IGrainStorage>(Names.GrainStorage, (sp, _) =>
-                new SwitchableStorage(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            configureSilo: silo => silo.Services.AddSingleton<IJournal, SwitchableJournal>());
 
         // Silo and web host share one service provider when co-hosted.
-        Storage = (SwitchableStorage)Host.Services.GetRequiredKeyedService<IGrainStorage>(Names.GrainStorage);
+        Journal = (SwitchableJournal)Host.Services.GetRequiredService<IJournal>();
     }
 
     public async Task DisposeAsync()

@@ -3,6 +3,7 @@ using CallEvents.Ingress;
 using CallEvents.Ingress.Adapters;
 using CallEvents.LoadTest.Reporting;
 using CallEvents.LoadTest.Workload;
+using CallEvents.Lifecycle;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
@@ -10,8 +11,9 @@ using Orleans.Serialization;
 namespace CallEvents.LoadTest.Running;
 
 /// <summary>
-/// Serialized size of the grain state (<c>EventLogState</c>, Orleans binary serializer, as grain storage writes
-/// it) for typical entities, after each of their events: every write rewrites all of it.
+/// Bytes the journal writes for each event of typical entities: the serialized record (<c>EntityEntry</c>, Orleans
+/// binary serializer) plus the raw body kept beside it. Nothing written is rewritten, so this stays flat as an entity
+/// grows (it grew with every event when each write rewrote the whole state).
 /// </summary>
 public static class StateSizeProbe
 {
@@ -32,7 +34,6 @@ public static class StateSizeProbe
         var generator = new WorkloadGenerator(options with { DuplicateRate = 0, ShuffleShare = 0, Window = 1 }, "probe000");
         var verbex = new VerbexAdapter();
         var subVerse = new SubVerseAdapter(Options.Create(new IngressOptions()));
-        var state = new EventLogState();
         var sizes = new List<int>();
         var raw = 0;
         var count = 0;
@@ -48,18 +49,13 @@ public static class StateSizeProbe
             IProviderAdapter adapter = delivery.Entity.Type == EntityType.VerbexCall ? verbex : subVerse;
             var incoming = adapter.Parse(new WebhookRequest(delivery.Body, document.RootElement, headers, DateTimeOffset.UtcNow)).Event
                 ?? throw new InvalidOperationException("the adapter refused a generated body");
-            state.Events.Add(new StoredEvent(incoming, false));
+            var record = new EntityEntry { Accepted = new StoredEvent(incoming with { RawPayload = [] }, false, true, delivery.Body.Length) };
             raw += delivery.Body.Length;
             count++;
             if (count % every == 0 || count == 1)
             {
-                sizes.Add(serializer.SerializeToArray(state).Length);
+                sizes.Add(serializer.SerializeToArray(record).Length + delivery.Body.Length);
             }
-        }
-
-        if (count % every != 0)
-        {
-            sizes.Add(serializer.SerializeToArray(state).Length);
         }
 
         return new StateSizeReport(name, sizes, raw);

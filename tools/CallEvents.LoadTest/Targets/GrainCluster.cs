@@ -89,7 +89,7 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
     /// <param name="silos">Silos to start.</param>
     /// <param name="postgresConnectionString">PostgreSQL for membership, state and reminders; null: memory, as the embedded host.</param>
     /// <param name="profiling">Profiling experiments: <c>storage=null</c>, <c>reminders=local</c> (never quoted as the service's figures).</param>
-    /// <param name="settings">Configuration for the silos (e.g. <c>Lifecycle:TickPeriod</c>), as a host's <c>--Section:Key=value</c>.</param>
+    /// <param name="settings">Configuration for the silos (e.g. <c>Lifecycle:RepublishAfter</c>), as a host's <c>--Section:Key=value</c>.</param>
     public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, ProfilingSwitches? profiling = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);

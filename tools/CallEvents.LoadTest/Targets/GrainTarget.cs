@@ -63,7 +63,7 @@ public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, Ti
             {
                 IngestStatus.Accepted or IngestStatus.Unrecognized => AttemptResult.Ack(false),
                 IngestStatus.Duplicate => AttemptResult.Ack(true),
-                IngestStatus.LimitReached => new AttemptResult(AttemptOutcome.Rejected, "LimitReached (422)"),
+                IngestStatus.Refused => new AttemptResult(AttemptOutcome.Rejected, "Refused (401)"),
                 _ => new AttemptResult(AttemptOutcome.RetryUncertain, "NotStored (503)"),
             };
         }

@@ -12,10 +12,7 @@ namespace CallEvents.LoadTest.Verification;
 [ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowCompleted)]
 [ImplicitStreamSubscription(StreamNamespaces.WorkflowFailed)]
-public sealed class TallyFollowUpGrain(
-    [PersistentState("loadtest-tally", Names.GrainStorage)] IPersistentState<FollowUpState> state,
-    FollowUpServices services)
-    : FollowUpGrain(state, services)
+public sealed class TallyFollowUpGrain(FollowUpServices services) : FollowUpGrain(services)
 {
     /// <summary>The follow-up name its records carry (<see cref="FollowUpRecord.FollowUp"/>): the class's full name.</summary>
     public static string Name { get; } = typeof(TallyFollowUpGrain).FullName!;
