@@ -22,6 +22,9 @@ public sealed class FollowUpRegistry
         ImmutableInterlocked.Update(ref _registered, set => set.Add(grainClass));
     }
 
+    /// <summary>Every registered follow-up grain class (full names), consuming or not.</summary>
+    public IReadOnlySet<string> Registered => _registered;
+
     /// <summary>Whether <paramref name="grainClass"/> (its full name) was registered or added as a consumer.</summary>
     public bool IsRegistered(string grainClass) => _registered.Contains(grainClass);
 

@@ -13,6 +13,31 @@ public interface IFollowUpGrain : IDueGrain
 
     /// <summary>Cancels a scheduled action that has not run yet; false when unknown or already finished.</summary>
     Task<CancelResult> CancelAsync(string actionId);
+
+    /// <summary>
+    /// Runs a failed action (one that used up its attempts) again, with the same id (the <c>Idempotency-Key</c> of HTTP
+    /// callbacks) and a fresh set of attempts; earlier attempts stay in its record.
+    /// </summary>
+    Task<RetryResult> RetryAsync(string actionId);
+
+    /// <summary>
+    /// Erases what this follow-up holds for the key (decisions, actions and their payloads); scheduled actions will not
+    /// run. Only the ids of emissions already decided stay, so a late republish is not decided again.
+    /// </summary>
+    Task EraseAsync();
+}
+
+/// <summary>The answer to a retry.</summary>
+public enum RetryResult
+{
+    /// <summary>The action is scheduled to run again now.</summary>
+    Retrying = 0,
+
+    /// <summary>No such action for this key.</summary>
+    NotFound = 1,
+
+    /// <summary>The action has not failed (it is scheduled, succeeded or was cancelled).</summary>
+    NotFailed = 2,
 }
 
 /// <summary>The answer to a cancellation.</summary>

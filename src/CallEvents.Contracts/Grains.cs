@@ -27,6 +27,13 @@ public interface ICallGrain : IDueGrain
 
     /// <summary>A consumer confirms it durably handled an emission; the call stops republishing it to that consumer.</summary>
     Task ConfirmEmissionAsync(Guid emissionId, string consumer);
+
+    /// <summary>
+    /// Erases the call: its events, payloads, snapshot and index entry are removed; only the dedup keys stay, so a later
+    /// redelivery of an erased event is answered as a duplicate and does not recreate it. False for an unknown call.
+    /// Erase its follow-ups too (<see cref="IFollowUpGrain.EraseAsync"/>; <c>GrainFactoryErasure.EraseCallAsync</c> does both).
+    /// </summary>
+    Task<bool> EraseAsync();
 }
 
 /// <summary>One workflow execution's lifecycle, keyed <c>{source}/{executionId}</c>.</summary>
@@ -46,4 +53,7 @@ public interface IWorkflowExecutionGrain : IDueGrain
 
     /// <summary>A consumer confirms it durably handled an emission; the execution stops republishing it to that consumer.</summary>
     Task ConfirmEmissionAsync(Guid emissionId, string consumer);
+
+    /// <summary>Erases the execution as <see cref="ICallGrain.EraseAsync"/> erases a call. False for an unknown execution.</summary>
+    Task<bool> EraseAsync();
 }

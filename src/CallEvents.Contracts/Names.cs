@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace CallEvents;
 
 /// <summary>
@@ -43,5 +46,24 @@ public static class GrainKeys
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? (string.Empty, key) : (key[..slash], key[(slash + 1)..]);
+    }
+}
+
+/// <summary>
+/// The service's clock: a keyed <see cref="TimeProvider"/> (<see cref="Key"/>) for everything the service itself times
+/// (receive times, deadlines, due times, retention, signatures, outages). It is kept apart from the unkeyed
+/// <see cref="TimeProvider"/>, which Orleans uses for its own timers and messaging: a test can replace this clock with
+/// a fake one and drive deadlines without stopping the silo's clock.
+/// </summary>
+public static class CallEventClock
+{
+    /// <summary>The service key of the clock.</summary>
+    public const string Key = "callevents-clock";
+
+    /// <summary>Registers the system clock under <see cref="Key"/> unless a clock is registered already.</summary>
+    public static IServiceCollection AddCallEventClock(this IServiceCollection services)
+    {
+        services.TryAddKeyedSingleton(Key, TimeProvider.System);
+        return services;
     }
 }

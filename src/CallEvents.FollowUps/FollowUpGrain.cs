@@ -183,6 +183,51 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         return CancelResult.Cancelled;
     }
 
+    /// <inheritdoc/>
+    public async Task<RetryResult> RetryAsync(string actionId)
+    {
+        var state = await _state.LoadAsync();
+        var action = state.Actions.Find(a => a.Id == actionId);
+        if (action is null)
+        {
+            return RetryResult.NotFound;
+        }
+
+        if (action.Status != ActionStatus.Failed)
+        {
+            return RetryResult.NotFailed;
+        }
+
+        // Same id (and so the same Idempotency-Key); earlier attempts stay on record and the new ones follow them.
+        var again = action with { Status = ActionStatus.Scheduled, DueAt = Time.GetUtcNow(), FinishedAt = null };
+        var entry = new FollowUpEntry { Action = again };
+        var next = state.Apply(entry);
+        if (!await _state.AppendAsync(entry, next, null, null, new DueChange(next.NextDue()), $"Retry of {actionId}"))
+        {
+            throw new JournalUnavailableException($"The retry of action {actionId} could not be stored; retry later.");
+        }
+
+        RunOnTime(again);
+        return RetryResult.Retrying;
+    }
+
+    /// <inheritdoc/>
+    public async Task EraseAsync()
+    {
+        var state = await _state.LoadAsync();
+        if (state.Decisions.IsEmpty && state.Actions.IsEmpty)
+        {
+            DeactivateOnIdle();
+            return;
+        }
+
+        var tombstone = new FollowUpEntry { ErasedDecisions = [.. state.ErasedDecisions, .. state.Decisions.Select(d => d.EmissionId)] };
+        if (!await _state.EraseAsync(tombstone, state.Apply(tombstone)))
+        {
+            throw new JournalUnavailableException($"The follow-ups of {_key} could not be erased now; retry later.");
+        }
+    }
+
     /// <summary>Runs a scheduled action whose time has come (from a wake or its timer, whichever is first).</summary>
     private async Task RunIfDueAsync(string id)
     {

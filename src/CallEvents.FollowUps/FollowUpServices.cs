@@ -1,4 +1,5 @@
 using CallEvents.Journal;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
@@ -7,7 +8,7 @@ using Polly;
 namespace CallEvents.FollowUps;
 
 /// <summary>What <see cref="FollowUpGrain"/> needs from the silo, in one constructor argument for derived grains.</summary>
-public sealed class FollowUpServices(IOptions<FollowUpOptions> options, TimeProvider time, ILoggerFactory loggers, FollowUpRegistry registry, IJournal journal, Serializer serializer)
+public sealed class FollowUpServices(IOptions<FollowUpOptions> options, [FromKeyedServices(CallEventClock.Key)] TimeProvider time, ILoggerFactory loggers, FollowUpRegistry registry, IJournal journal, Serializer serializer)
 {
     private readonly Lazy<ResiliencePipeline> _retries = new(() => FollowUpGrain.BuildRetryPipeline(options.Value));
 

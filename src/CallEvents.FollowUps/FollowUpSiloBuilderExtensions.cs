@@ -51,7 +51,7 @@ public static class FollowUpSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<CallbackOptions>, CallbackOptionsValidator>();
         silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddCallEventClock();
         silo.Services.TryAddSingleton<CallbackDispatcher>();
         // Without a rule for a namespace the callback grains do not consume it, so an unconfigured deployment pays
         // nothing for them.
@@ -72,7 +72,7 @@ public static class FollowUpSiloBuilderExtensions
             .Validate(o => o.MaxAttempts is >= 1 and <= 20, "FollowUps:MaxAttempts must be between 1 and 20.")
             .Validate(o => o.FirstRetryDelay >= TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero, "FollowUps:FirstRetryDelay must not be negative and FollowUps:AttemptTimeout must be positive.")
             .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddCallEventClock();
         services.AddSingleton<FollowUpServices>();
 
         // The registry is built from every registration once the container is built.

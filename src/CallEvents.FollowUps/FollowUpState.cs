@@ -12,6 +12,9 @@ internal sealed record FollowUpEntry
     [Id(0)] public FollowUpDecisionRecord? Decision { get; init; }
 
     [Id(1)] public ScheduledActionRecord? Action { get; init; }
+
+    /// <summary>Erasure: this record replaced all others; only the ids of emissions already decided stay.</summary>
+    [Id(2)] public ImmutableArray<Guid>? ErasedDecisions { get; init; }
 }
 
 /// <summary>A follow-up grain's state: the fold of its records. Immutable, so a failed write leaves nothing to undo.</summary>
@@ -25,8 +28,16 @@ internal sealed record FollowUpState
     /// <summary>Actions in their latest form, in the order scheduled.</summary>
     public ImmutableList<ScheduledActionRecord> Actions { get; init; } = [];
 
+    /// <summary>Emissions decided before an erasure.</summary>
+    public ImmutableHashSet<Guid> ErasedDecisions { get; init; } = [];
+
     public FollowUpState Apply(FollowUpEntry entry)
     {
+        if (entry.ErasedDecisions is { } erased)
+        {
+            return Empty with { ErasedDecisions = [.. erased] };
+        }
+
         var next = entry.Decision is { } decision ? this with { Decisions = Decisions.Add(decision) } : this;
         if (entry.Action is { } action)
         {
@@ -37,7 +48,7 @@ internal sealed record FollowUpState
         return next;
     }
 
-    public bool HasDecided(Guid emissionId) => Decisions.Any(d => d.EmissionId == emissionId);
+    public bool HasDecided(Guid emissionId) => ErasedDecisions.Contains(emissionId) || Decisions.Any(d => d.EmissionId == emissionId);
 
     /// <summary>When the earliest scheduled action is due; null when none waits.</summary>
     public DateTimeOffset? NextDue() =>

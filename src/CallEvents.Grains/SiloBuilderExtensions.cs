@@ -14,7 +14,8 @@ namespace CallEvents;
 public static partial class SiloBuilderExtensions
 {
     /// <summary>
-    /// Adds what the call and workflow grains need: options (sections <c>Processing</c> and <c>Lifecycle</c>), the journal
+    /// Adds what the call and workflow grains need: options (sections <c>Processing</c>, <c>Lifecycle</c> and
+    /// <c>Retention</c>), the journal
     /// (in memory unless a durable one, such as the PostgreSQL journal, was registered before), the due-time sweepers,
     /// the follow-up registry, and the <see cref="Names.StreamProvider"/> memory stream provider (implicit subscriptions
     /// only). The host chooses clustering and the reminder service itself.
@@ -37,9 +38,14 @@ public static partial class SiloBuilderExtensions
             .Validate(o => o.Sweepers is >= 1 and <= 64, "Lifecycle:Sweepers must be between 1 and 64.")
             .Validate(o => o.SweepLease >= TimeSpan.FromSeconds(5), "Lifecycle:SweepLease must be at least 5 seconds.")
             .ValidateOnStart();
+        silo.Services.AddOptions<RetentionOptions>()
+            .BindConfiguration(RetentionOptions.Section)
+            .Validate(o => o.EraseFinishedAfter is null || o.EraseFinishedAfter >= TimeSpan.FromMinutes(1), "Retention:EraseFinishedAfter must be at least 1 minute (or unset).")
+            .Validate(o => o.MaxPerMinute is >= 1 and <= 100_000, "Retention:MaxPerMinute must be between 1 and 100000.")
+            .ValidateOnStart();
         silo.Services.TryAddSingleton<IJournal, MemoryJournal>();
         silo.Services.TryAddSingleton<FollowUpRegistry>();
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddCallEventClock();
 
         // Follow-up grains come with their assemblies and subscribe implicitly, so every emission activates them. One
         // that was never registered (AddFollowUpGrain; e.g. the built-in callback grains without AddCallbackFollowUps)
@@ -58,9 +64,14 @@ public static partial class SiloBuilderExtensions
         {
             var grains = services.GetRequiredService<IGrainFactory>();
             var sweepers = services.GetRequiredService<IOptions<LifecycleOptions>>().Value.Sweepers;
+            var retention = services.GetRequiredService<IOptions<RetentionOptions>>().Value.EraseFinishedAfter is not null;
             try
             {
                 await Task.WhenAll(Enumerable.Range(0, sweepers).Select(i => grains.GetGrain<IDueSweeperGrain>(i).StartAsync()));
+                if (retention)
+                {
+                    await grains.GetGrain<IRetentionGrain>(0).StartAsync();
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -70,6 +81,6 @@ public static partial class SiloBuilderExtensions
         return silo;
     }
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not make sure the sweepers' reminders exist; they run if another silo registered them")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not make sure the sweepers' (and retention's) reminders exist; they run if another silo registered them")]
     private static partial void SweepersNotStarted(ILogger logger, Exception exception);
 }

@@ -7,7 +7,8 @@ namespace CallEvents.Ingress;
 /// <summary>
 /// Follow-ups of a call or workflow execution across every registered follow-up grain (built-in callbacks and
 /// custom ones): <c>GET …/follow-ups</c> lists decisions, scheduled actions and attempts; <c>DELETE
-/// …/follow-ups/{actionId}</c> cancels an action that has not run.
+/// …/follow-ups/{actionId}</c> cancels an action that has not run; <c>POST …/follow-ups/{actionId}/retry</c> runs a
+/// failed one again with the same id.
 /// </summary>
 internal static class FollowUpApi
 {
@@ -20,10 +21,14 @@ internal static class FollowUpApi
             ListAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, async g => await g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync() is not null));
         calls.MapDelete("/{source}/{callId}/follow-ups/{actionId}", (string source, string callId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
             CancelAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId));
+        calls.MapPost("/{source}/{callId}/follow-ups/{actionId}/retry", (string source, string callId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            RetryAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId));
         workflows.MapGet("/{executionId}/follow-ups", (string executionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
             ListAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, async g => await g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync() is not null));
         workflows.MapDelete("/{executionId}/follow-ups/{actionId}", (string executionId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
             CancelAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId));
+        workflows.MapPost("/{executionId}/follow-ups/{actionId}/retry", (string executionId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
+            RetryAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, GrainGateway gateway, FollowUpRegistry registry, string key, string[] namespaces, Func<IGrainFactory, Task<bool>> entityExists)
@@ -74,7 +79,42 @@ internal static class FollowUpApi
             _ => Answers.NotFound($"No scheduled action {actionId} for {key}."),
         };
     }
+
+    private static async Task<IResult> RetryAsync(HttpContext context, GrainGateway gateway, FollowUpRegistry registry, string key, string[] namespaces, string actionId)
+    {
+        var consumers = registry.ConsumersOfAny(namespaces);
+        var answer = await gateway.QueryAsync(
+            async grains =>
+            {
+                var results = await Task.WhenAll(consumers.Select(c => grains.GetGrain<IFollowUpGrain>(key, c).RetryAsync(actionId)));
+                return new RetryView(
+                    key,
+                    actionId,
+                    results.Contains(RetryResult.Retrying) ? RetryResult.Retrying
+                        : results.Contains(RetryResult.NotFailed) ? RetryResult.NotFailed
+                        : RetryResult.NotFound);
+            },
+            $"follow-ups of {key}",
+            context.RequestAborted);
+        if (answer.Unavailable)
+        {
+            return Answers.Unavailable(context, gateway.RetryAfterSeconds, answer.Failure!);
+        }
+
+        return answer.Value!.Result switch
+        {
+            RetryResult.Retrying => TypedResults.Ok(answer.Value),
+            RetryResult.NotFailed => Answers.Problem(StatusCodes.Status409Conflict, "Not failed", $"Action {actionId} of {key} has not failed; only a failed action can be retried."),
+            _ => Answers.NotFound($"No scheduled action {actionId} for {key}."),
+        };
+    }
 }
+
+/// <summary>The answer to a retry.</summary>
+/// <param name="Key">The call or workflow-execution key.</param>
+/// <param name="ActionId">The action (its id stays its Idempotency-Key).</param>
+/// <param name="Result">What happened.</param>
+public sealed record RetryView(string Key, string ActionId, RetryResult Result);
 
 /// <summary>Every follow-up record of one key.</summary>
 /// <param name="Key">The call or workflow-execution key.</param>

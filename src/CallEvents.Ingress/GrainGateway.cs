@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,7 @@ namespace CallEvents.Ingress;
 /// silo, storage trouble, an exception from the grain) into a typed outcome, so HTTP handlers answer 503 (retry)
 /// instead of 500. Each failure is one short log line; bursts are summarized, never one stack trace per request.
 /// </summary>
-public sealed class GrainGateway(IGrainFactory grains, IOptions<IngressOptions> options, TimeProvider time, ILogger<GrainGateway> logger)
+public sealed class GrainGateway(IGrainFactory grains, IOptions<IngressOptions> options, [FromKeyedServices(CallEventClock.Key)] TimeProvider time, ILogger<GrainGateway> logger)
 {
     private static readonly TimeSpan DigestPeriod = TimeSpan.FromSeconds(10);
     private readonly LogDigest _digest = new(time, DigestPeriod);

@@ -23,7 +23,7 @@ public static class IngressExtensions
             .Validate(o => o.GrainCallTimeout > TimeSpan.Zero && o.GrainCallTimeout < TimeSpan.FromSeconds(5), "Ingress:GrainCallTimeout must be above 0 and below 5 s (SubVerse's answer limit).")
             .Validate(o => o.RetryAfterSeconds is >= 1 and <= 3600, "Ingress:RetryAfterSeconds must be between 1 and 3600.")
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        services.AddCallEventClock();
         services.AddSingleton<IProviderAdapter, VerbexAdapter>();
         services.AddSingleton<IProviderAdapter, SubVerseAdapter>();
         services.AddSingleton<GrainGateway>();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CallEvents.Ingress.Security;
+using CallEvents.Journal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,20 +24,72 @@ public static class QueryApi
         var calls = app.MapGroup("/calls").WithTags("Queries").RequireOperator();
         calls.MapGet("/{source}/{callId}", (string source, string callId, HttpContext context, GrainGateway gateway) =>
             KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
-        calls.MapGet("/{source}/{callId}/events", (string source, string callId, int? limit, string? cursor, HttpContext context, GrainGateway gateway) =>
-            KnownSource(source) ?? HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
+        calls.MapGet("/{source}/{callId}/events", (string source, string callId, int? limit, string? cursor, string? format, HttpContext context, GrainGateway gateway) =>
+            KnownSource(source)
+            ?? (format == "ndjson"
+                ? ExportHistoryAsync(context, gateway, JournalStreams.CallKind, $"call {source}/{callId}", (g, after, size) => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size))
+                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h)))));
 
         var workflows = app.MapGroup("/workflows").WithTags("Queries").RequireOperator();
         workflows.MapGet("/{executionId}", (string executionId, HttpContext context, GrainGateway gateway) =>
             QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
-        workflows.MapGet("/{executionId}/events", (string executionId, int? limit, string? cursor, HttpContext context, GrainGateway gateway) =>
-            HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
+        workflows.MapGet("/{executionId}/events", (string executionId, int? limit, string? cursor, string? format, HttpContext context, GrainGateway gateway) =>
+            format == "ndjson"
+                ? ExportHistoryAsync(context, gateway, JournalStreams.WorkflowKind, $"workflow execution {executionId}", (g, after, size) => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size))
+                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
         FollowUpApi.Map(calls, workflows);
+        ErasureApi.Map(calls, workflows);
+        SearchApi.Map(calls, workflows, app.MapGroup("/export").WithTags("Queries").RequireOperator());
         return app;
     }
 
     private static Task<IResult>? KnownSource(string source) =>
         EventSources.IsKnown(source) ? null : Task.FromResult(Answers.NotFound($"Unknown source '{source}'; known sources: {string.Join(", ", EventSources.All)}."));
+
+    /// <summary>The whole history as NDJSON (<c>?format=ndjson</c>), read from the grain page by page as it is sent.</summary>
+    private static async Task<IResult> ExportHistoryAsync(HttpContext context, GrainGateway gateway, string kind, string what, Func<IGrainFactory, int, int, Task<EventHistory?>> page)
+    {
+        var first = await gateway.QueryAsync(g => page(g, 0, HistoryPage.MaxLimit), what, context.RequestAborted);
+        if (first.Unavailable)
+        {
+            return Answers.Unavailable(context, gateway.RetryAfterSeconds, first.Failure!);
+        }
+
+        if (first.Value is not { } history)
+        {
+            return Answers.NotFound($"No events were ever accepted for {what}.");
+        }
+
+        var writer = Ndjson.Start(context.Response, "events.ndjson");
+        await using (writer)
+        {
+            while (true)
+            {
+                foreach (var e in history.Events)
+                {
+                    Ndjson.WriteLine(writer, history.Key, kind, e.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, e.Late, e.DedupKey, e.RawPayload);
+                    await Ndjson.EndLineAsync(writer, context.Response, context.RequestAborted);
+                }
+
+                if (history.NextAfter is not { } after)
+                {
+                    break;
+                }
+
+                var next = await gateway.QueryAsync(g => page(g, after, HistoryPage.MaxLimit), what, context.RequestAborted);
+                if (next.Value is not { } more)
+                {
+                    // Mid-stream: the status is sent already; ending the body short is all that is left to say.
+                    context.Abort();
+                    break;
+                }
+
+                history = more;
+            }
+        }
+
+        return Results.Empty;
+    }
 
     private static async Task<IResult> QueryAsync<T>(HttpContext context, GrainGateway gateway, string what, Func<IGrainFactory, Task<T?>> query, Func<T, IResult> found)
         where T : class

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CallEvents.Ingress.Adapters;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -17,7 +18,7 @@ public sealed class WebhookPipeline(
     GrainGateway gateway,
     Security.WebhookGuard guard,
     IOptions<IngressOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(CallEventClock.Key)] TimeProvider time,
     ILogger<WebhookPipeline> logger)
 {
     private static readonly JsonDocumentOptions DocumentOptions = new()

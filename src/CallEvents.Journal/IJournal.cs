@@ -31,6 +31,26 @@ public interface IJournal
     /// concurrent sweepers never claim the same stream.
     /// </summary>
     Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erasure: replaces every record of <paramref name="stream"/> (up to <paramref name="lastSequence"/>) by one record,
+    /// <paramref name="tombstone"/>, at <paramref name="lastSequence"/> + 1, and removes the stream's entity-index row and
+    /// due time, all in one commit. Throws <see cref="JournalConflictException"/> when the stream has moved past
+    /// <paramref name="lastSequence"/>.
+    /// </summary>
+    Task EraseAsync(string stream, int lastSequence, byte[] tombstone, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of the entity index, newest first (by first arrival), filtered; never a scan of grains.</summary>
+    Task<EntityPage> SearchAsync(EntityQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams of finished entities that first arrived before <paramref name="cutoff"/> (retention), oldest first.</summary>
+    Task<IReadOnlyList<string>> FinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every record, payload included, of the calls and workflow executions that first arrived in the query's range (and
+    /// belong to its organization, when set), entity by entity in arrival order, each entity's records in order.
+    /// </summary>
+    IAsyncEnumerable<ExportedRecord> ExportAsync(ExportQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One stored record: its sequence number, its serialized content, and the raw payload kept with it, if any.</summary>
@@ -108,3 +128,69 @@ public sealed record EntityIndexRow
     /// <summary>Whether the entity reached a final state (nothing more is expected).</summary>
     public bool Finished { get; init; }
 }
+
+/// <summary>A search of the entity index (calls or workflow executions); every filter that is set must match.</summary>
+public sealed record EntityQuery
+{
+    /// <summary><see cref="JournalStreams.CallKind"/> or <see cref="JournalStreams.WorkflowKind"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The provider.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The status name.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>The outcome name (calls).</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>Stalled (true) or not (false).</summary>
+    public bool? Stalled { get; init; }
+
+    /// <summary>An anomaly code the entity must carry.</summary>
+    public string? Anomaly { get; init; }
+
+    /// <summary>The organization (tenant).</summary>
+    public string? OrganizationId { get; init; }
+
+    /// <summary>First arrival at or after this time.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>First arrival before this time.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>The most items in the page.</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Continue after this item (the previous page's <see cref="EntityPage.Next"/>).</summary>
+    public EntityCursor? After { get; init; }
+}
+
+/// <summary>A position in the newest-first order: first arrival, then stream, both descending.</summary>
+/// <param name="FirstReceivedAt">The last item's first arrival.</param>
+/// <param name="Stream">The last item's stream.</param>
+public readonly record struct EntityCursor(DateTimeOffset FirstReceivedAt, string Stream);
+
+/// <summary>A page of the entity index.</summary>
+/// <param name="Items">The entities, newest first, with their streams.</param>
+/// <param name="Next">Where the next page starts; null on the last page.</param>
+public sealed record EntityPage(IReadOnlyList<(string Stream, EntityIndexRow Row)> Items, EntityCursor? Next);
+
+/// <summary>What to export: entities whose first arrival is in [<see cref="Since"/>, <see cref="Until"/>).</summary>
+public sealed record ExportQuery
+{
+    /// <summary>First arrival at or after this time.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>First arrival before this time.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Only this organization's entities, when set.</summary>
+    public string? OrganizationId { get; init; }
+}
+
+/// <summary>One exported record.</summary>
+/// <param name="Stream">Its stream.</param>
+/// <param name="Row">The stream's entity-index row.</param>
+/// <param name="Record">The record, payload included.</param>
+public sealed record ExportedRecord(string Stream, EntityIndexRow Row, JournalRecord Record);

@@ -100,6 +100,32 @@ public sealed partial class JournaledState<TState, TEntry>
         return true;
     }
 
+    /// <summary>
+    /// Erasure: replaces every record of the stream by <paramref name="tombstone"/> (whose outcome is
+    /// <paramref name="next"/>), and removes the stream's index row and due time. False when nothing may be assumed done.
+    /// </summary>
+    public async Task<bool> EraseAsync(TEntry tombstone, TState next)
+    {
+        try
+        {
+            await _journal.EraseAsync(Stream, _sequence, _serializer.SerializeToArray(tombstone));
+        }
+        catch (Exception ex) when (ex is JournalConflictException or JournalUnavailableException)
+        {
+            NotStored(_logger, Stream, "Erasure", ex.Message);
+            Forget();
+            return false;
+        }
+
+        _state = next;
+        _sequence++;
+        _storedDue = DueChange.Clear;
+        return true;
+    }
+
+    /// <summary>The number of the last record (0 for an empty stream); <see cref="LoadAsync"/> first.</summary>
+    public int Sequence => _sequence;
+
     /// <summary>Stores a new due time without a record (after a wake that changed nothing); best effort.</summary>
     public async Task SetDueAsync(DateTimeOffset? due)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace CallEvents.Journal;
 
@@ -9,16 +10,24 @@ namespace CallEvents.Journal;
 public sealed class MemoryJournal : IJournal
 {
     private readonly ConcurrentDictionary<string, Stream> _streams = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, EntityIndexRow> _index = new(StringComparer.Ordinal);
+    private readonly Lock _indexGate = new();
+    private readonly Dictionary<string, EntityIndexRow> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<EntityCursor>> _newestFirst = new(StringComparer.Ordinal);
     private readonly Lock _dueGate = new();
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset At, string Stream)> _dueByTime = [];
 
-    /// <summary>The entity index (call and workflow-execution summaries), keyed by stream.</summary>
-    public IReadOnlyDictionary<string, EntityIndexRow> Index => _index;
-
     /// <summary>Every stream that holds a record.</summary>
     public IEnumerable<string> StreamNames => _streams.Keys;
+
+    /// <summary>The entity-index row of a stream, if it has one (for tests and diagnostics).</summary>
+    public EntityIndexRow? IndexOf(string stream)
+    {
+        lock (_indexGate)
+        {
+            return _index.GetValueOrDefault(stream);
+        }
+    }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, CancellationToken cancellationToken = default)
@@ -45,9 +54,7 @@ public sealed class MemoryJournal : IJournal
 
         lock (rows.Gate)
         {
-            // Sequence n is at index n - 1: streams are dense from 1.
-            return Task.FromResult<IReadOnlyList<JournalRecord>>(
-                [.. sequences.Where(s => s >= 1 && s <= rows.Records.Count).Select(s => rows.Records[s - 1])]);
+            return Task.FromResult<IReadOnlyList<JournalRecord>>([.. sequences.Select(rows.Find).OfType<JournalRecord>()]);
         }
     }
 
@@ -71,7 +78,7 @@ public sealed class MemoryJournal : IJournal
         {
             if (write.Data is null)
             {
-                if (rows.Records.Count != write.Sequence)
+                if (rows.Last != write.Sequence)
                 {
                     // A stale view of the stream: its due time is not this writer's to move.
                     return Task.CompletedTask;
@@ -79,7 +86,7 @@ public sealed class MemoryJournal : IJournal
             }
             else
             {
-                if (write.Sequence != rows.Records.Count + 1)
+                if (write.Sequence != rows.Last + 1)
                 {
                     throw new JournalConflictException($"Record {write.Sequence} of {write.Stream} is already written.");
                 }
@@ -87,7 +94,7 @@ public sealed class MemoryJournal : IJournal
                 rows.Records.Add(new JournalRecord(write.Sequence, write.Data, write.Payload));
                 if (write.Index is { } index)
                 {
-                    _index[write.Stream] = index;
+                    SetIndex(write.Stream, index);
                 }
             }
 
@@ -95,6 +102,26 @@ public sealed class MemoryJournal : IJournal
             {
                 SetDue(write.Stream, due.At);
             }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task EraseAsync(string stream, int lastSequence, byte[] tombstone, CancellationToken cancellationToken = default)
+    {
+        var rows = _streams.GetOrAdd(stream, _ => new Stream());
+        lock (rows.Gate)
+        {
+            if (rows.Last != lastSequence)
+            {
+                throw new JournalConflictException($"{stream} moved past record {lastSequence} before its erasure.");
+            }
+
+            rows.Records.Clear();
+            rows.Records.Add(new JournalRecord(lastSequence + 1, tombstone));
+            SetIndex(stream, null);
+            SetDue(stream, null);
         }
 
         return Task.CompletedTask;
@@ -115,12 +142,141 @@ public sealed class MemoryJournal : IJournal
         }
     }
 
+    /// <inheritdoc/>
+    public Task<EntityPage> SearchAsync(EntityQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_indexGate)
+        {
+            if (!_newestFirst.TryGetValue(query.Kind, out var order) || order.Count == 0)
+            {
+                return Task.FromResult(new EntityPage([], null));
+            }
+
+            // The order is kept sorted, so a page starts at its cursor instead of at the newest entity.
+            IEnumerable<EntityCursor> candidates = query.After is { } after
+                ? order.GetViewBetween(after, order.Max).Where(c => c != after)
+                : order;
+            var items = new List<(string, EntityIndexRow)>();
+            foreach (var position in candidates)
+            {
+                if (query.Until is { } until && position.FirstReceivedAt >= until)
+                {
+                    continue;
+                }
+
+                if (query.Since is { } since && position.FirstReceivedAt < since)
+                {
+                    break;
+                }
+
+                var row = _index[position.Stream];
+                if (Matches(row, query))
+                {
+                    items.Add((position.Stream, row));
+                    if (items.Count > query.Limit)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            EntityCursor? next = null;
+            if (items.Count > query.Limit)
+            {
+                items.RemoveAt(items.Count - 1);
+                var (stream, row) = items[^1];
+                next = new EntityCursor(row.FirstReceivedAt, stream);
+            }
+
+            return Task.FromResult(new EntityPage(items, next));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> FinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default)
+    {
+        lock (_indexGate)
+        {
+            return Task.FromResult<IReadOnlyList<string>>(
+                [.. _index.Where(e => e.Value.Finished && e.Value.FirstReceivedAt < cutoff).OrderBy(e => e.Value.FirstReceivedAt).Take(max).Select(e => e.Key)]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<ExportedRecord> ExportAsync(ExportQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        List<(string Stream, EntityIndexRow Row)> entities;
+        lock (_indexGate)
+        {
+            entities = [.. _index
+                .Where(e => (query.Since is null || e.Value.FirstReceivedAt >= query.Since)
+                    && (query.Until is null || e.Value.FirstReceivedAt < query.Until)
+                    && (query.OrganizationId is null || e.Value.OrganizationId == query.OrganizationId))
+                .OrderBy(e => e.Value.FirstReceivedAt).ThenBy(e => e.Key, StringComparer.Ordinal)
+                .Select(e => (e.Key, e.Value))];
+        }
+
+        foreach (var (stream, row) in entities)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_streams.TryGetValue(stream, out var rows))
+            {
+                continue;
+            }
+
+            List<JournalRecord> records;
+            lock (rows.Gate)
+            {
+                records = [.. rows.Records];
+            }
+
+            foreach (var record in records)
+            {
+                yield return new ExportedRecord(stream, row, record);
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
     /// <summary>The due time of a stream, if it has one (for tests and diagnostics).</summary>
     public DateTimeOffset? DueOf(string stream)
     {
         lock (_dueGate)
         {
             return _due.TryGetValue(stream, out var at) ? at : null;
+        }
+    }
+
+    private static bool Matches(EntityIndexRow row, EntityQuery query) =>
+        (query.Source is null || row.Source == query.Source)
+        && (query.Status is null || string.Equals(row.Status, query.Status, StringComparison.OrdinalIgnoreCase))
+        && (query.Outcome is null || string.Equals(row.Outcome, query.Outcome, StringComparison.OrdinalIgnoreCase))
+        && (query.Stalled is null || (row.Stalled is not null) == query.Stalled)
+        && (query.Anomaly is null || row.Anomalies.Contains(query.Anomaly, StringComparer.Ordinal))
+        && (query.OrganizationId is null || row.OrganizationId == query.OrganizationId);
+
+    private void SetIndex(string stream, EntityIndexRow? row)
+    {
+        lock (_indexGate)
+        {
+            if (_index.Remove(stream, out var old))
+            {
+                _newestFirst[old.Kind].Remove(new EntityCursor(old.FirstReceivedAt, stream));
+            }
+
+            if (row is not null)
+            {
+                _index[stream] = row;
+                if (!_newestFirst.TryGetValue(row.Kind, out var order))
+                {
+                    _newestFirst[row.Kind] = order = new SortedSet<EntityCursor>(NewestFirst.Instance);
+                }
+
+                order.Add(new EntityCursor(row.FirstReceivedAt, stream));
+            }
         }
     }
 
@@ -146,5 +302,26 @@ public sealed class MemoryJournal : IJournal
         public Lock Gate { get; } = new();
 
         public List<JournalRecord> Records { get; } = [];
+
+        /// <summary>The last record's number; an erased stream starts after its tombstone's.</summary>
+        public int Last => Records.Count == 0 ? 0 : Records[^1].Sequence;
+
+        public JournalRecord? Find(int sequence)
+        {
+            var index = Records.Count == 0 ? -1 : sequence - Records[0].Sequence;
+            return index >= 0 && index < Records.Count ? Records[index] : null;
+        }
+    }
+
+    /// <summary>Newest first arrival first; ties by stream, descending (the PostgreSQL index's order).</summary>
+    private sealed class NewestFirst : IComparer<EntityCursor>
+    {
+        public static NewestFirst Instance { get; } = new();
+
+        public int Compare(EntityCursor x, EntityCursor y)
+        {
+            var byTime = y.FirstReceivedAt.CompareTo(x.FirstReceivedAt);
+            return byTime != 0 ? byTime : string.CompareOrdinal(y.Stream, x.Stream);
+        }
     }
 }

@@ -73,7 +73,7 @@ public static class PostgresDurabilityExtensions
         services.RemoveAll<IJournal>();
         services.AddSingleton<PostgresJournal>();
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddCallEventClock();
 
         silo.AddAdoNetGrainStorageAsDefault(ConfigureGrainStorage);
         foreach (var name in grainStorageNames.Distinct(StringComparer.Ordinal))

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CallEvents.Journal;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -34,7 +36,7 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
     private readonly GroupCommitQueue<WriteRequest> _writes;
     private readonly GroupCommitQueue<ReadRequest> _reads;
 
-    public PostgresJournal(PostgresDurabilityDataSource database, ILogger<PostgresJournal> logger, TimeProvider time)
+    public PostgresJournal(PostgresDurabilityDataSource database, ILogger<PostgresJournal> logger, [FromKeyedServices(CallEventClock.Key)] TimeProvider time)
     {
         _database = database;
         _outage = new OutageLog(logger, "The PostgreSQL journal", time);
@@ -107,6 +109,191 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
                 return streams;
             },
             cancellationToken);
+
+    /// <inheritdoc/>
+    public Task EraseAsync(string stream, int lastSequence, byte[] tombstone, CancellationToken cancellationToken = default) =>
+        RunAsync<object?>(
+            async connection =>
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using var command = new NpgsqlCommand(
+                    """
+                    WITH erased AS (
+                        DELETE FROM callevents_journal WHERE stream = @stream AND seq <= @last
+                    ), unindexed AS (
+                        DELETE FROM callevents_entities WHERE stream = @stream
+                    ), undue AS (
+                        DELETE FROM callevents_due WHERE stream = @stream
+                    )
+                    INSERT INTO callevents_journal (stream, seq, data) VALUES (@stream, @last + 1, @tombstone)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    connection,
+                    transaction);
+                command.Parameters.Add(new NpgsqlParameter<string>("stream", stream));
+                command.Parameters.Add(new NpgsqlParameter<int>("last", lastSequence));
+                command.Parameters.Add(new NpgsqlParameter<byte[]>("tombstone", tombstone));
+                if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    // Another activation wrote after what this grain knows: erase nothing it has not seen.
+                    await transaction.RollbackAsync(cancellationToken);
+                    throw new JournalConflictException($"{stream} moved past record {lastSequence} before its erasure.");
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return null;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<EntityPage> SearchAsync(EntityQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return RunAsync(
+            async connection =>
+            {
+                // Only the filters that are set become conditions, so each combination gets a plan that can use the
+                // index matching its order (kind, first arrival, stream) instead of a generic one.
+                await using var command = new NpgsqlCommand { Connection = connection, CommandTimeout = StatementTimeoutSeconds };
+                var where = new List<string> { "kind = @kind" };
+                command.Parameters.Add(new NpgsqlParameter<string>("kind", query.Kind));
+                Filter(where, command, "source = @source", "source", query.Source);
+                Filter(where, command, "status = @status", "status", query.Status);
+                Filter(where, command, "outcome = @outcome", "outcome", query.Outcome);
+                Filter(where, command, "organization_id = @organization", "organization", query.OrganizationId);
+                Filter(where, command, "@anomaly = ANY(anomalies)", "anomaly", query.Anomaly);
+                if (query.Stalled is { } stalled)
+                {
+                    where.Add(stalled ? "stalled IS NOT NULL" : "stalled IS NULL");
+                }
+
+                if (query.Since is { } since)
+                {
+                    where.Add("first_received_at >= @since");
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("since", since.ToUniversalTime()));
+                }
+
+                if (query.Until is { } until)
+                {
+                    where.Add("first_received_at < @until");
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("until", until.ToUniversalTime()));
+                }
+
+                if (query.After is { } after)
+                {
+                    where.Add("(first_received_at, stream) < (@after_at, @after_stream)");
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("after_at", after.FirstReceivedAt.ToUniversalTime()));
+                    command.Parameters.Add(new NpgsqlParameter<string>("after_stream", after.Stream));
+                }
+
+                command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
+                command.CommandText =
+                    $"""
+                    SELECT {IndexColumns} FROM callevents_entities
+                    WHERE {string.Join(" AND ", where)}
+                    ORDER BY first_received_at DESC, stream DESC
+                    LIMIT @limit
+                    """;
+                var items = new List<(string, EntityIndexRow)>();
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    items.Add(ReadIndexRow(reader));
+                }
+
+                EntityCursor? next = null;
+                if (items.Count > query.Limit)
+                {
+                    items.RemoveAt(items.Count - 1);
+                    var (stream, row) = items[^1];
+                    next = new EntityCursor(row.FirstReceivedAt, stream);
+                }
+
+                return new EntityPage(items, next);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> FinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<string>>(
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand(
+                    "SELECT stream FROM callevents_entities WHERE finished AND first_received_at < @cutoff ORDER BY first_received_at LIMIT @max", connection);
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("cutoff", cutoff.ToUniversalTime()));
+                command.Parameters.Add(new NpgsqlParameter<int>("max", max));
+                var streams = new List<string>();
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    streams.Add(reader.GetString(0));
+                }
+
+                return streams;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<ExportedRecord> ExportAsync(ExportQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        NpgsqlConnection connection;
+        NpgsqlDataReader reader;
+        try
+        {
+            connection = await _database.DataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _outage.Failed(ex);
+            throw Unavailable(ex);
+        }
+
+        await using (connection)
+        {
+            // One statement, read as it streams: an export of any size holds one connection, not the whole result.
+            await using var command = new NpgsqlCommand
+            {
+                Connection = connection,
+                CommandTimeout = 0,
+                CommandText =
+                    $"""
+                    SELECT {IndexColumns.Replace("stream,", "e.stream,", StringComparison.Ordinal)}, j.seq, j.data, j.payload
+                    FROM callevents_entities e JOIN callevents_journal j ON j.stream = e.stream
+                    WHERE (@since::timestamptz IS NULL OR e.first_received_at >= @since)
+                      AND (@until::timestamptz IS NULL OR e.first_received_at < @until)
+                      AND (@organization::text IS NULL OR e.organization_id = @organization)
+                    ORDER BY e.first_received_at, e.stream, j.seq
+                    """,
+            };
+            command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)query.Since?.ToUniversalTime() ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = (object?)query.Until?.ToUniversalTime() ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("organization", NpgsqlDbType.Text) { Value = (object?)query.OrganizationId ?? DBNull.Value });
+            try
+            {
+                reader = await command.ExecuteReaderAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                _outage.Failed(ex);
+                throw Unavailable(ex);
+            }
+
+            await using (reader)
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var (stream, row) = ReadIndexRow(reader);
+                    var record = new JournalRecord(
+                        reader.GetInt32(13),
+                        reader.GetFieldValue<byte[]>(14),
+                        reader.IsDBNull(15) ? null : reader.GetFieldValue<byte[]>(15));
+                    yield return new ExportedRecord(stream, row, record);
+                }
+            }
+        }
+    }
 
     /// <summary>Flushes what is queued and stops: writes accepted before shutdown still commit.</summary>
     public async ValueTask DisposeAsync()
@@ -295,6 +482,38 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
         }
     }
 
+    private const string IndexColumns =
+        "stream, kind, source, entity_id, status, outcome, stalled, anomalies, organization_id, first_received_at, last_received_at, event_count, finished";
+
+    private static (string Stream, EntityIndexRow Row) ReadIndexRow(NpgsqlDataReader reader) =>
+        (reader.GetString(0), new EntityIndexRow
+        {
+            Kind = reader.GetString(1),
+            Source = reader.GetString(2),
+            EntityId = reader.GetString(3),
+            Status = reader.GetString(4),
+            Outcome = reader.IsDBNull(5) ? null : reader.GetString(5),
+            Stalled = reader.IsDBNull(6) ? null : reader.GetString(6),
+            Anomalies = reader.GetFieldValue<string[]>(7),
+            OrganizationId = reader.IsDBNull(8) ? null : reader.GetString(8),
+            FirstReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
+            LastReceivedAt = reader.GetFieldValue<DateTimeOffset>(10),
+            EventCount = reader.GetInt32(11),
+            Finished = reader.GetBoolean(12),
+        });
+
+    private static void Filter(List<string> where, NpgsqlCommand command, string condition, string name, string? value)
+    {
+        if (value is not null)
+        {
+            where.Add(condition);
+            command.Parameters.Add(new NpgsqlParameter<string>(name, value));
+        }
+    }
+
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is NpgsqlException or TimeoutException or IOException or ObjectDisposedException or InvalidOperationException;
+
     /// <summary>Runs one statement on a pooled connection; storage failures become <see cref="JournalUnavailableException"/>.</summary>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -305,7 +524,7 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
             _outage.Succeeded();
             return result;
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             FlushFailures.Add(1);
             _outage.Failed(ex);

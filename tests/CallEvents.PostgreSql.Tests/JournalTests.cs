@@ -200,6 +200,105 @@ public sealed class JournalTests(PostgresFixture postgres)
         Assert.Equal(100, (await journal.ClaimDueAsync(At.AddMinutes(1).AddSeconds(30), TimeSpan.FromSeconds(30), 1000)).Count);
     }
 
+    [Fact]
+    public async Task Search_filters_and_pages_by_keyset_newest_first()
+    {
+        var db = await NewDatabaseAsync("journal_search");
+        await using var journal = Journal(db);
+        for (var i = 0; i < 30; i++)
+        {
+            var row = new EntityIndexRow
+            {
+                Kind = JournalStreams.CallKind, Source = i % 2 == 0 ? "verbex" : "subverse", EntityId = $"s{i:D2}",
+                Status = i % 3 == 0 ? "PcaReady" : "Started", Outcome = "None", Stalled = i == 7 ? "NotEnded" : null,
+                Anomalies = i == 9 ? ["agent-mismatch"] : [], OrganizationId = i < 20 ? "org-a" : "org-b",
+                FirstReceivedAt = At.AddSeconds(i / 2), LastReceivedAt = At.AddMinutes(1), EventCount = 1, Finished = i % 3 == 0,
+            };
+            await journal.WriteAsync(new JournalWrite($"call|{row.Source}/{row.EntityId}", 1, [1], Index: row));
+        }
+
+        // Pairs share a first-arrival time: the stream breaks the tie, so pages neither skip nor repeat.
+        var seen = new List<string>();
+        EntityCursor? after = null;
+        do
+        {
+            var page = await journal.SearchAsync(new EntityQuery { Kind = JournalStreams.CallKind, Limit = 7, After = after });
+            seen.AddRange(page.Items.Select(i => i.Row.EntityId));
+            after = page.Next;
+        }
+        while (after is not null);
+
+        Assert.Equal(30, seen.Count);
+        Assert.Equal(30, seen.Distinct().Count());
+        Assert.Equal(["s28", "s29", "s26", "s27"], seen[..4]);
+
+        async Task<List<string>> Ids(EntityQuery query) => [.. (await journal.SearchAsync(query)).Items.Select(i => i.Row.EntityId).Order()];
+        var calls = new EntityQuery { Kind = JournalStreams.CallKind, Limit = 100 };
+        Assert.Equal(["s00", "s06", "s12", "s18", "s24"], await Ids(calls with { Status = "PcaReady", Source = "verbex" }));
+        Assert.Equal(["s07"], await Ids(calls with { Stalled = true }));
+        Assert.Equal(["s09"], await Ids(calls with { Anomaly = "agent-mismatch" }));
+        Assert.Equal(10, (await Ids(calls with { OrganizationId = "org-b" })).Count);
+        Assert.Equal(["s00", "s01"], await Ids(calls with { Until = At.AddSeconds(1) }));
+        Assert.Equal(["s28", "s29"], await Ids(calls with { Since = At.AddSeconds(14) }));
+        Assert.Empty(await Ids(calls with { Kind = JournalStreams.WorkflowKind }));
+        Assert.Equal(["call|subverse/s03", "call|verbex/s00"], (await journal.FinishedBeforeAsync(At.AddSeconds(2), 10)).Order());
+    }
+
+    [Fact]
+    public async Task Erasure_replaces_a_stream_by_its_tombstone_and_drops_its_index_row_due_time_and_payloads()
+    {
+        var db = await NewDatabaseAsync("journal_erase");
+        await using var journal = Journal(db);
+        const string stream = "call|verbex/gone";
+        var row = new EntityIndexRow { Kind = JournalStreams.CallKind, Source = "verbex", EntityId = "gone", Status = "Ended", FirstReceivedAt = At, LastReceivedAt = At };
+        await journal.WriteAsync(new JournalWrite(stream, 1, [1], Encoding.UTF8.GetBytes("""{"customerNumber":"+15550100"}"""), row, new DueChange(At)));
+        await journal.WriteAsync(new JournalWrite(stream, 2, [2], Encoding.UTF8.GetBytes("{}")));
+
+        await Assert.ThrowsAsync<JournalConflictException>(() => journal.EraseAsync(stream, 1, [9]));
+        await journal.EraseAsync(stream, 2, [9]);
+
+        var records = await journal.ReadAsync(stream);
+        Assert.Equal([3], records.Select(r => r.Sequence));
+        Assert.Equal([9], records[0].Data.ToArray());
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync();
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM callevents_journal WHERE payload IS NOT NULL"));
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM callevents_entities"));
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM callevents_due"));
+
+        // The stream goes on after its tombstone.
+        await journal.WriteAsync(new JournalWrite(stream, 4, [4]));
+        Assert.Equal([3, 4], (await journal.ReadAsync(stream)).Select(r => r.Sequence));
+    }
+
+    [Fact]
+    public async Task Export_streams_records_with_payloads_entity_by_entity_and_only_the_given_organization()
+    {
+        var db = await NewDatabaseAsync("journal_export");
+        await using var journal = Journal(db);
+        foreach (var (id, org, at) in new[] { ("b", "org-a", At.AddSeconds(2)), ("a", "org-a", At), ("c", "org-b", At.AddSeconds(1)) })
+        {
+            var row = new EntityIndexRow { Kind = JournalStreams.CallKind, Source = "verbex", EntityId = id, Status = "Started", OrganizationId = org, FirstReceivedAt = at, LastReceivedAt = at };
+            await journal.WriteAsync(new JournalWrite($"call|verbex/{id}", 1, [1], Encoding.UTF8.GetBytes($"\"{id}1\""), row));
+            await journal.WriteAsync(new JournalWrite($"call|verbex/{id}", 2, [2], Encoding.UTF8.GetBytes($"\"{id}2\"")));
+        }
+
+        var all = new List<string>();
+        await foreach (var record in journal.ExportAsync(new ExportQuery()))
+        {
+            all.Add(Encoding.UTF8.GetString(record.Record.Payload!.Value.Span));
+        }
+
+        Assert.Equal(["\"a1\"", "\"a2\"", "\"c1\"", "\"c2\"", "\"b1\"", "\"b2\""], all);
+        var tenant = new List<string>();
+        await foreach (var record in journal.ExportAsync(new ExportQuery { OrganizationId = "org-a", Since = At.AddSeconds(1) }))
+        {
+            tenant.Add(record.Stream);
+        }
+
+        Assert.Equal(["call|verbex/b", "call|verbex/b"], tenant);
+    }
+
     private async Task<string> NewDatabaseAsync(string name)
     {
         var db = await postgres.Server.CreateDatabaseAsync(name);

@@ -119,6 +119,32 @@ public sealed class TenantIsolationTests(SecuredHostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Search_and_export_show_a_tenant_key_only_its_organization()
+    {
+        var mine = NewId("list-a");
+        var theirs = NewId("list-b");
+        Assert.Equal(HttpStatusCode.OK, (await Host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", mine, NewId("t"), OrgA), VerbexA)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", theirs, NewId("t"), OrgB), VerbexB)).StatusCode);
+
+        async Task<List<string>> Listed(string query, string key) =>
+            [.. (await Payloads.JsonAsync(await Host.GetAsync($"/calls?limit=500{query}", key)))["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>())];
+
+        var seenByA = await Listed("", OperatorKeyA);
+        Assert.Contains(mine, seenByA);
+        Assert.DoesNotContain(theirs, seenByA);
+        Assert.Empty(await Listed($"&organizationId={OrgB}", OperatorKeyA));
+        Assert.Contains(theirs, await Listed($"&organizationId={OrgB}", OperatorKey));
+
+        async Task<string> Exported(string query, string key) => await (await Host.GetAsync($"/export{query}", key)).Content.ReadAsStringAsync();
+        var exportA = await Exported("", OperatorKeyA);
+        Assert.Contains(mine, exportA, StringComparison.Ordinal);
+        Assert.DoesNotContain(theirs, exportA, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await Exported($"?organizationId={OrgB}", OperatorKeyA));
+        Assert.Contains(theirs, await Exported("", OperatorKey), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Host.GetAsync("/export", null)).StatusCode);
+    }
+
     /// <summary>The problem without the parts that name the id asked for.</summary>
     private static string Shape(System.Text.Json.Nodes.JsonObject problem, string id)
     {

@@ -3,12 +3,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CallEvents.FollowUps.Callbacks;
 
 /// <summary>Evaluates the callback rules and sends callbacks; shared by the built-in callback follow-up grains.</summary>
-public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients, TimeProvider time)
+public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients, [FromKeyedServices(CallEventClock.Key)] TimeProvider time)
 {
     /// <summary>The named HTTP client callbacks are sent with.</summary>
     public const string HttpClientName = "callevents-callbacks";

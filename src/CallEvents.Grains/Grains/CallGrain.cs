@@ -1,6 +1,7 @@
 using CallEvents.Domain;
 using CallEvents.Journal;
 using CallEvents.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
@@ -32,7 +33,7 @@ public sealed class CallGrain : Grain, ICallGrain
         IOptions<ProcessingOptions> limits,
         IOptions<LifecycleOptions> lifecycle,
         FollowUpRegistry consumers,
-        TimeProvider time,
+        [FromKeyedServices(CallEventClock.Key)] TimeProvider time,
         ILogger<CallGrain> logger)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -125,6 +126,25 @@ public sealed class CallGrain : Grain, ICallGrain
             // The consumer learns it was not recorded; the republish brings the emission back and it confirms again.
             throw new JournalUnavailableException($"The confirmation of emission {emissionId} could not be stored; it will be republished.");
         }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> EraseAsync()
+    {
+        var state = await _log.LoadAsync();
+        if (state.IsEmpty)
+        {
+            return false;
+        }
+
+        var tombstone = new EntityEntry { Erased = new Erasure([.. state.Seen], [.. state.Organizations], _time.GetUtcNow()) };
+        if (!await _log.EraseAsync(tombstone, _log.Preview(tombstone)))
+        {
+            throw new JournalUnavailableException($"{_key} could not be erased now; retry later.");
+        }
+
+        _snapshot = null;
+        return true;
     }
 
     /// <inheritdoc/>

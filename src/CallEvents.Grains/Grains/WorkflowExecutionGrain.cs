@@ -1,6 +1,7 @@
 using CallEvents.Domain;
 using CallEvents.Journal;
 using CallEvents.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
@@ -30,7 +31,7 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
         IOptions<ProcessingOptions> limits,
         IOptions<LifecycleOptions> lifecycle,
         FollowUpRegistry consumers,
-        TimeProvider time,
+        [FromKeyedServices(CallEventClock.Key)] TimeProvider time,
         ILogger<WorkflowExecutionGrain> logger)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -113,6 +114,25 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
         {
             throw new JournalUnavailableException($"The confirmation of emission {emissionId} could not be stored; it will be republished.");
         }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> EraseAsync()
+    {
+        var state = await _log.LoadAsync();
+        if (state.IsEmpty)
+        {
+            return false;
+        }
+
+        var tombstone = new EntityEntry { Erased = new Erasure([.. state.Seen], [.. state.Organizations], _time.GetUtcNow()) };
+        if (!await _log.EraseAsync(tombstone, _log.Preview(tombstone)))
+        {
+            throw new JournalUnavailableException($"{_key} could not be erased now; retry later.");
+        }
+
+        _snapshot = null;
+        return true;
     }
 
     /// <inheritdoc/>

@@ -24,7 +24,20 @@ public sealed record EntityEntry
 
     /// <summary>The stall flag changed: set to <see cref="StallChange.Flag"/>, or cleared when that is null.</summary>
     [Id(4)] public StallChange? Stall { get; init; }
+
+    /// <summary>The entity was erased: this record replaced all others and keeps only what erasure must not forget.</summary>
+    [Id(5)] public Erasure? Erased { get; init; }
 }
+
+/// <summary>
+/// What an erased entity keeps: the dedup keys (a redelivery of an erased event is a duplicate, not a new call) and the
+/// organizations it belonged to (another tenant may not take over its id). No payload, no personal data.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("callevents.Erasure")]
+public sealed record Erasure(
+    [property: Id(0)] ImmutableArray<DedupKey> DedupKeys,
+    [property: Id(1)] ImmutableArray<string> Organizations,
+    [property: Id(2)] DateTimeOffset ErasedAt);
 
 /// <summary>An accepted event as stored: normalized fields (raw body removed), and how it was taken in.</summary>
 /// <param name="Event">The event with an empty <see cref="IncomingEvent.RawPayload"/>.</param>

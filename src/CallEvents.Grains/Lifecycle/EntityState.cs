@@ -65,6 +65,16 @@ internal sealed record EntityState
     public EntityState Apply(EntityEntry entry, int sequence)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Erased is { } erased)
+        {
+            return Empty with
+            {
+                Sequence = sequence,
+                Seen = [.. erased.DedupKeys],
+                Organizations = ImmutableHashSet.CreateRange(StringComparer.Ordinal, erased.Organizations),
+            };
+        }
+
         var next = this with { Sequence = sequence };
         if (entry.Accepted is { } accepted)
         {

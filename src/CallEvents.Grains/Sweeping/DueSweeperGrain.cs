@@ -1,4 +1,5 @@
 using CallEvents.Journal;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public interface IDueSweeperGrain : IGrainWithIntegerKey
 }
 
 /// <inheritdoc cref="IDueSweeperGrain"/>
-public sealed partial class DueSweeperGrain(IJournal journal, IOptions<LifecycleOptions> options, TimeProvider time, ILogger<DueSweeperGrain> logger)
+public sealed partial class DueSweeperGrain(IJournal journal, IOptions<LifecycleOptions> options, [FromKeyedServices(CallEventClock.Key)] TimeProvider time, ILogger<DueSweeperGrain> logger)
     : Grain, IDueSweeperGrain, IRemindable
 {
     private const string KeepAlive = "sweeper";

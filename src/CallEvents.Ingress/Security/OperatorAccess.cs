@@ -40,6 +40,13 @@ public static class OperatorAccess
 /// <param name="OrganizationId">Its organization; null for a key that sees every tenant.</param>
 public sealed record OperatorIdentity(string Name, string? OrganizationId);
 
+/// <summary>
+/// Marks an operator endpoint that narrows its answer to the caller's organization itself (searches, exports): a
+/// tenant-bound key may use it, and sees only its own organization's entities.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class TenantScopedAttribute : Attribute;
+
 /// <summary>The endpoint filter behind <see cref="OperatorAccess.RequireOperator"/>.</summary>
 internal sealed class OperatorAccessFilter(SecurityPolicy policy, GrainGateway gateway, ILogger<OperatorAccessFilter> logger) : IEndpointFilter
 {
@@ -61,7 +68,7 @@ internal sealed class OperatorAccessFilter(SecurityPolicy policy, GrainGateway g
         }
 
         http.Features.Set(new OperatorIdentity(key.Name, key.OrganizationId));
-        if (key.OrganizationId is { } tenant)
+        if (key.OrganizationId is { } tenant && http.GetEndpoint()?.Metadata.GetMetadata<TenantScopedAttribute>() is null)
         {
             var refusal = await TenantRefusalAsync(http, tenant);
             if (refusal is not null)

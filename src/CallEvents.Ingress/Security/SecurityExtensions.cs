@@ -40,7 +40,7 @@ public static class SecurityExtensions
             sp.GetRequiredService<EntityInFlightGate>(),
             sp.GetRequiredService<WebhookRateLimiter>(),
             sp.GetRequiredService<IOptions<IngressOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredKeyedService<TimeProvider>(CallEventClock.Key),
             sp.GetRequiredService<ILogger<WebhookGuard>>()));
         services.AddHostedService<SecurityStartupReport>();
 

@@ -1,4 +1,5 @@
 using CallEvents.Journal;
+using CallEvents.TestSupport;
 
 namespace CallEvents.Security.Tests.Infrastructure;
 
@@ -6,9 +7,8 @@ namespace CallEvents.Security.Tests.Infrastructure;
 /// The in-memory journal, except that writes to streams of entities whose id contains <c>slow-</c> wait until the test
 /// opens the gate: a hot call whose grain is busy, without timing anything.
 /// </summary>
-public sealed class GatedJournal : IJournal
+public sealed class GatedJournal : DelegatingJournal
 {
-    private readonly MemoryJournal _inner = new();
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _waiting;
 
@@ -17,13 +17,7 @@ public sealed class GatedJournal : IJournal
 
     public void Open() => _gate.TrySetResult();
 
-    public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, CancellationToken cancellationToken = default) =>
-        _inner.ReadAsync(stream, cancellationToken);
-
-    public Task<IReadOnlyList<JournalRecord>> ReadWithPayloadsAsync(string stream, IReadOnlyList<int> sequences, CancellationToken cancellationToken = default) =>
-        _inner.ReadWithPayloadsAsync(stream, sequences, cancellationToken);
-
-    public async Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
+    public override async Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
     {
         if (write.Stream.Contains("slow-", StringComparison.Ordinal))
         {
@@ -38,9 +32,6 @@ public sealed class GatedJournal : IJournal
             }
         }
 
-        await _inner.WriteAsync(write, cancellationToken);
+        await base.WriteAsync(write, cancellationToken);
     }
-
-    public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default) =>
-        _inner.ClaimDueAsync(now, lease, max, cancellationToken);
 }

@@ -133,6 +133,36 @@ public sealed class DurabilityTests(PostgresFixture postgres)
         Assert.Equal(HttpStatusCode.OK, (await restarted.Http.GetAsync($"/calls/subverse/{callId}-other")).StatusCode);
     }
 
+    [Fact]
+    public async Task Erasure_removes_payloads_from_postgres_and_a_redelivery_after_a_restart_is_still_a_duplicate()
+    {
+        var db = await postgres.Server.CreateDatabaseAsync("erasure");
+        var cluster = $"erasure-{Guid.NewGuid():N}";
+        var callId = $"c-{Guid.NewGuid():N}";
+        var placed = FixtureFiles.SubVerseCall("call.placed", callId, At, withAnalysis: false);
+        await using (var host = await HostInstance.StartAsync(db, cluster))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("subverse", placed)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("subverse", FixtureFiles.SubVerseCall("call.completed", callId, At.AddSeconds(60)))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await host.Http.DeleteAsync($"/calls/subverse/{callId}")).StatusCode);
+        }
+
+        await using (var connection = new Npgsql.NpgsqlConnection(db))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM callevents_journal WHERE payload IS NOT NULL AND stream LIKE '%' || @id || '%') + (SELECT count(*) FROM callevents_entities WHERE entity_id = @id)",
+                connection);
+            command.Parameters.AddWithValue("id", callId);
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        }
+
+        await using var restarted = await HostInstance.StartAsync(db, cluster);
+        var again = await restarted.PostAsync("subverse", placed);
+        Assert.True((await JsonAsync(again))["duplicate"]!.GetValue<bool>(), "an erased delivery comes back as a duplicate, not as a new call");
+        Assert.Equal(HttpStatusCode.NotFound, (await restarted.Http.GetAsync($"/calls/subverse/{callId}")).StatusCode);
+    }
+
     /// <summary>Posts like a retrying provider: again on 503 until a 2xx, which it returns as "was a duplicate".</summary>
     internal static async Task<bool> DeliverUntilAcknowledgedAsync(HostInstance host, string source, byte[] body)
     {

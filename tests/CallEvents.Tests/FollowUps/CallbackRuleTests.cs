@@ -16,7 +16,7 @@ public sealed class CallbackRuleTests
             o.Rules.AddRange(rules);
         });
         services.AddHttpClient();
-        services.AddSingleton(TimeProvider.System);
+        services.AddCallEventClock();
         services.AddSingleton<CallbackDispatcher>();
         return services.BuildServiceProvider().GetRequiredService<CallbackDispatcher>();
     }

@@ -1,4 +1,5 @@
 using CallEvents.Journal;
+using CallEvents.TestSupport;
 
 namespace CallEvents.Tests.Infrastructure;
 
@@ -6,9 +7,8 @@ namespace CallEvents.Tests.Infrastructure;
 /// The in-memory journal with switchable faults (writes fail, or take longer than the ingress deadline), standing in
 /// for a database outage in the embedded host. The PostgreSQL outage tests stop a real server instead.
 /// </summary>
-public sealed class SwitchableJournal : IJournal
+public sealed class SwitchableJournal : DelegatingJournal
 {
-    private readonly MemoryJournal _inner = new();
     private volatile bool _failWrites;
     private long _writeDelayTicks;
 
@@ -24,15 +24,7 @@ public sealed class SwitchableJournal : IJournal
         set => Interlocked.Exchange(ref _writeDelayTicks, value.Ticks);
     }
 
-    public MemoryJournal Inner => _inner;
-
-    public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, CancellationToken cancellationToken = default) =>
-        _inner.ReadAsync(stream, cancellationToken);
-
-    public Task<IReadOnlyList<JournalRecord>> ReadWithPayloadsAsync(string stream, IReadOnlyList<int> sequences, CancellationToken cancellationToken = default) =>
-        _inner.ReadWithPayloadsAsync(stream, sequences, cancellationToken);
-
-    public async Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
+    public override async Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
     {
         var delay = WriteDelay;
         if (delay > TimeSpan.Zero)
@@ -45,9 +37,6 @@ public sealed class SwitchableJournal : IJournal
             throw new JournalUnavailableException("the journal is switched off for this test");
         }
 
-        await _inner.WriteAsync(write, cancellationToken);
+        await base.WriteAsync(write, cancellationToken);
     }
-
-    public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default) =>
-        _inner.ClaimDueAsync(now, lease, max, cancellationToken);
 }
