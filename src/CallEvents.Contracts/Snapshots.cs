@@ -249,6 +249,9 @@ public sealed record EventRecord
 
     /// <summary>The body exactly as received; null when it was not kept (the entity was past its caps).</summary>
     [Id(7)] public byte[]? RawPayload { get; init; }
+
+    /// <summary>How many later deliveries repeated this event (answered as duplicates, not stored again).</summary>
+    [Id(8)] public int Duplicates { get; init; }
 }
 
 /// <summary>A page of an entity's accepted events in arrival order.</summary>

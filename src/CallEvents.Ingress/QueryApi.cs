@@ -161,7 +161,7 @@ public sealed record HistoryView(string Key, IReadOnlyList<HistoryEntryView> Eve
     internal static HistoryView From(EventHistory history) => new(
         history.Key,
         [.. history.Events.Select(e => new HistoryEntryView(
-            e.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, e.Late, e.DedupKey, e.RawPayload is not null, ParsePayload(e.RawPayload)))],
+            e.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, e.Late, e.DedupKey, e.Duplicates, e.RawPayload is not null, ParsePayload(e.RawPayload)))],
         history.Total,
         HistoryPage.Encode(history.NextAfter));
 
@@ -185,6 +185,7 @@ public sealed record HistoryView(string Key, IReadOnlyList<HistoryEntryView> Eve
 /// <param name="ReceivedAt">When it was received here.</param>
 /// <param name="Late">It arrived after a higher phase had been seen.</param>
 /// <param name="DedupKey">The deduplication key, as hex.</param>
+/// <param name="Duplicates">Later deliveries that repeated it (answered as duplicates).</param>
 /// <param name="PayloadKept">False for an event accepted past the entity's caps: counted, its payload not kept.</param>
 /// <param name="Payload">The body exactly as received, as JSON; null when not kept.</param>
 public sealed record HistoryEntryView(
@@ -195,5 +196,6 @@ public sealed record HistoryEntryView(
     DateTimeOffset ReceivedAt,
     bool Late,
     string DedupKey,
+    int Duplicates,
     bool PayloadKept,
     JsonElement? Payload);

@@ -55,7 +55,7 @@ public sealed class CallGrain : Grain, ICallGrain
         if (state.Seen.Contains(incoming.DedupKey))
         {
             _snapshot = null;
-            return await EntityIntake.CountDuplicateAsync(_log);
+            return await EntityIntake.CountDuplicateAsync(_log, incoming.DedupKey);
         }
 
         if (EntityIntake.RefusesTenant(state, incoming))

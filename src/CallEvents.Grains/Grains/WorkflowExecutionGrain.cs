@@ -53,7 +53,7 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
         if (state.Seen.Contains(incoming.DedupKey))
         {
             _snapshot = null;
-            return await EntityIntake.CountDuplicateAsync(_log);
+            return await EntityIntake.CountDuplicateAsync(_log, incoming.DedupKey);
         }
 
         if (EntityIntake.RefusesTenant(state, incoming))

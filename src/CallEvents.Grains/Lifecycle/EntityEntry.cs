@@ -16,6 +16,9 @@ public sealed record EntityEntry
     /// <summary>A duplicate delivery was counted.</summary>
     [Id(1)] public bool Duplicate { get; init; }
 
+    /// <summary>Which accepted event the duplicate repeated (its dedup key), so histories can mark it.</summary>
+    [Id(6)] public DedupKey? DuplicateOf { get; init; }
+
     /// <summary>Emissions staged in the same record as the change that caused them (the outbox).</summary>
     [Id(2)] public ImmutableArray<PendingEmission> Emitted { get; init; } = [];
 

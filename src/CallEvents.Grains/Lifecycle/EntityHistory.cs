@@ -22,6 +22,7 @@ internal static class EntityHistory
             Late = h.Stored.Late,
             DedupKey = h.Stored.Event.DedupKey.ToString(),
             RawPayload = payloads.GetValueOrDefault(h.Sequence)?.ToArray(),
+            Duplicates = log.State.DuplicatesOf.GetValueOrDefault(h.Stored.Event.DedupKey),
         });
         var end = from + page.Count;
         return new EventHistory(key, [.. events], history.Count, end < history.Count ? end : null);

@@ -38,9 +38,9 @@ internal static class EntityIntake
     /// Counts a duplicate. The event itself is already stored, so the answer is "duplicate" even when the count could
     /// not be written (the entity then reloads before its next step).
     /// </summary>
-    public static async Task<IngestResult> CountDuplicateAsync(JournaledState<EntityState, EntityEntry> log)
+    public static async Task<IngestResult> CountDuplicateAsync(JournaledState<EntityState, EntityEntry> log, DedupKey key)
     {
-        var entry = new EntityEntry { Duplicate = true };
+        var entry = new EntityEntry { Duplicate = true, DuplicateOf = key };
         var next = log.Preview(entry);
         await log.AppendAsync(entry, next, payload: null, index: null, due: null, "Duplicate count");
         return new IngestResult(IngestStatus.Duplicate, next.Events.Count);

@@ -28,6 +28,9 @@ internal sealed record EntityState
 
     public int Duplicates { get; init; }
 
+    /// <summary>Duplicate deliveries per accepted event, by dedup key (for history marks).</summary>
+    public ImmutableDictionary<DedupKey, int> DuplicatesOf { get; init; } = ImmutableDictionary<DedupKey, int>.Empty;
+
     /// <summary>Emissions not yet confirmed by every consumer they await.</summary>
     public ImmutableList<PendingEmission> Pending { get; init; } = [];
 
@@ -96,7 +99,11 @@ internal sealed record EntityState
 
         if (entry.Duplicate)
         {
-            next = next with { Duplicates = next.Duplicates + 1 };
+            next = next with
+            {
+                Duplicates = next.Duplicates + 1,
+                DuplicatesOf = entry.DuplicateOf is { } of ? next.DuplicatesOf.SetItem(of, next.DuplicatesOf.GetValueOrDefault(of) + 1) : next.DuplicatesOf,
+            };
         }
 
         if (!entry.Emitted.IsDefaultOrEmpty)

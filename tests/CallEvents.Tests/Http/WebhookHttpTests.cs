@@ -60,6 +60,8 @@ public sealed class WebhookHttpTests(HostFixture host)
         Assert.Equal(2, events.Count);
         Assert.False(events[0]!["late"]!.GetValue<bool>());
         Assert.True(events[1]!["late"]!.GetValue<bool>());
+        Assert.Equal(1, events[0]!["duplicates"]!.GetValue<int>());
+        Assert.Equal(0, events[1]!["duplicates"]!.GetValue<int>());
         Assert.Equal(JsonNode.Parse(pca)!.ToJsonString(), events[0]!["payload"]!.ToJsonString());
     }
 
