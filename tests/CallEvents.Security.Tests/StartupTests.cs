@@ -61,6 +61,8 @@ public sealed class StartupTests
         var callId = $"open-{Guid.NewGuid():N}";
         Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", callId, callId, null), [])).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.GetAsync($"/calls/verbex/{callId}", operatorKey: null)).StatusCode);
+        // No key exists to match, so a presented one is neither needed nor refused.
+        Assert.Equal(HttpStatusCode.OK, (await host.GetAsync($"/calls/verbex/{callId}", operatorKey: "no-operator-keys-configured-here")).StatusCode);
 
         var warnings = logs.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Message).ToList();
         Assert.Contains(warnings, m => m.Contains("webhook source verbex runs OPEN", StringComparison.Ordinal));
@@ -216,5 +218,7 @@ public sealed class ProductionHostTests(PostgresFixture postgres) : IClassFixtur
         var callId = $"pg-open-{Guid.NewGuid():N}";
         Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("verbex", Payloads.Verbex("CallHandler.CallStarted", callId, callId, null), [])).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.GetAsync($"/calls/verbex/{callId}", operatorKey: null)).StatusCode);
+        // No key exists to match, so a presented one is neither needed nor refused.
+        Assert.Equal(HttpStatusCode.OK, (await host.GetAsync($"/calls/verbex/{callId}", operatorKey: "no-operator-keys-configured-here")).StatusCode);
     }
 }
