@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CallEvents.Ingress.Adapters;
+using CallEvents.Ingress.OpenApi;
 using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -42,7 +43,8 @@ public static class IngressExtensions
         foreach (var source in EventSources.All)
         {
             webhooks.MapPost($"/{source}", (HttpContext context, WebhookPipeline pipeline) => pipeline.HandleAsync(source, context))
-                .DisableAntiforgery();
+                .DisableAntiforgery()
+                .DocumentWebhook(source);
         }
 
         return app;

@@ -1,6 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
 
 namespace CallEvents.Ingress.Security;
 
@@ -25,7 +28,28 @@ public static class OperatorAccess
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.RequireAuthorization(OperatorPolicies.TenantScoped);
+        builder.RequireAuthorization(OperatorPolicies.TenantScoped);
+        builder.Add(DocumentAnswers);
+        return builder;
+    }
+
+    /// <summary>
+    /// Declares the answers the policy itself gives as response metadata (what the OpenAPI document shows), so an
+    /// endpoint added to a protected group is described with them without saying so: 401 always; on a route naming a
+    /// call or workflow execution 404 (another tenant's) and 503 (the tenant check's grain read failed), elsewhere 403.
+    /// </summary>
+    private static void DocumentAnswers(EndpointBuilder endpoint)
+    {
+        var pattern = (endpoint as RouteEndpointBuilder)?.RoutePattern;
+        var namesEntity = pattern is not null
+            && (pattern.GetParameter("executionId") is not null || (pattern.GetParameter("source") is not null && pattern.GetParameter("callId") is not null));
+        int[] answers = namesEntity
+            ? [StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable]
+            : [StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden];
+        foreach (var status in answers)
+        {
+            endpoint.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ProblemDetails), ["application/problem+json"]));
+        }
     }
 
     /// <summary>The operator key a request authenticated with, read from its claims.</summary>
