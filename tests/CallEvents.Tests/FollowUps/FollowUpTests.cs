@@ -1,6 +1,7 @@
 using System.Net;
 using CallEvents.Tests.Infrastructure;
 using CallEvents.TestSupport;
+using Xunit.Abstractions;
 using static CallEvents.Tests.FollowUps.FollowUpFixture;
 using static CallEvents.Tests.Http.WebhookHttpTests;
 
@@ -8,7 +9,7 @@ namespace CallEvents.Tests.FollowUps;
 
 /// <summary>Streams, follow-up decisions, durable callbacks and the stalled-call watchdog (design §3 rules 5–6).</summary>
 [Collection(FollowUpCollection.Name)]
-public sealed class FollowUpTests(FollowUpFixture fixture)
+public sealed class FollowUpTests(FollowUpFixture fixture, ITestOutputHelper output)
 {
     private static readonly DateTimeOffset At = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
@@ -39,7 +40,7 @@ public sealed class FollowUpTests(FollowUpFixture fixture)
     [Fact]
     public async Task Each_pca_ready_call_gets_one_decision_and_one_callback_whatever_the_order()
     {
-        var random = new Random(Environment.TickCount);
+        var random = new Random(TestSeed.Choose(output));
         var run = Guid.NewGuid().ToString("N")[..8];
         var keys = new List<string>();
         for (var i = 0; i < 6; i++)
