@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CallEvents.Ingress;
 
@@ -24,7 +25,9 @@ public static class IngressExtensions
             .Validate(o => o.GrainCallTimeout > TimeSpan.Zero && o.GrainCallTimeout < TimeSpan.FromSeconds(5), "Ingress:GrainCallTimeout must be above 0 and below 5 s (SubVerse's answer limit).")
             .Validate(o => o.RetryAfterSeconds is >= 1 and <= 3600, "Ingress:RetryAfterSeconds must be between 1 and 3600.")
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        // Try: a clock registered by the host (or by the silo's configuration, a test's fake one) is the one the
+        // ingress must share with the grains, since deadlines run from the receive times it stamps.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IProviderAdapter, VerbexAdapter>();
         services.AddSingleton<IProviderAdapter, SubVerseAdapter>();
         services.AddSingleton<GrainGateway>();
