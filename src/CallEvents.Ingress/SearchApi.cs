@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using CallEvents.Ingress.Security;
+using Microsoft.AspNetCore.Authorization;
 using CallEvents.Journal;
 using CallEvents.Lifecycle;
 using Microsoft.AspNetCore.Builder;
@@ -22,12 +23,38 @@ internal static class SearchApi
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public static void Map(RouteGroupBuilder calls, RouteGroupBuilder workflows, RouteGroupBuilder export)
+    /// <summary>
+    /// Maps the lists and the export. They narrow every answer to a tenant-bound key's organization themselves, so they
+    /// need any operator key (<see cref="OperatorPolicies.Operator"/>), not the per-entity tenant rule.
+    /// </summary>
+    public static void Map(IEndpointRouteBuilder app)
     {
-        calls.MapGet("/", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.CallKind)).WithMetadata(new TenantScopedAttribute());
-        workflows.MapGet("/", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.WorkflowKind)).WithMetadata(new TenantScopedAttribute());
-        export.MapGet("/", ExportAsync).WithMetadata(new TenantScopedAttribute());
+        var lists = app.MapGroup(string.Empty).WithTags("Queries").RequireAuthorization(OperatorPolicies.Operator);
+        lists.MapGet("/calls", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.CallKind))
+            .WithName("SearchCalls")
+            .WithSummary("Calls, newest first, filtered by source, status, outcome, stall, anomaly, organization and time")
+            .WithDescription(SearchNote)
+            .Produces<SearchView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        lists.MapGet("/workflows", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.WorkflowKind))
+            .WithName("SearchWorkflowExecutions")
+            .WithSummary("Workflow executions, newest first, filtered like calls (no outcome)")
+            .WithDescription(SearchNote)
+            .Produces<SearchView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        lists.MapGet("/export", ExportAsync)
+            .WithName("Export")
+            .WithSummary("Every stored delivery of the calls and executions that first arrived in [since, until), as NDJSON")
+            .WithDescription("One JSON object per line: key, kind, sequence, eventName, type, providerTime, receivedAt, late, dedupKey, payloadKept, payload (the raw body; written compacted, with payloadReformatted: true, when it had line breaks). A tenant-bound key exports only its organization.")
+            .Produces(StatusCodes.Status200OK, contentType: Ndjson.ContentType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
+
+    private const string SearchNote =
+        "Pages are keyset pages (pass nextCursor as cursor), newest first by first arrival, so none skips or repeats an entity while new ones arrive. limit is 1-500 (default 50). since/until are ISO 8601 times on first arrival. A tenant-bound key sees only its organization; naming another in organizationId finds nothing.";
 
     private static async Task<IResult> SearchAsync(HttpContext context, IJournal journal, string kind)
     {
