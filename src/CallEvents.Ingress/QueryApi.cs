@@ -39,7 +39,6 @@ public static class QueryApi
             .WithSummary("A call's accepted events in arrival order, each with its raw payload")
             .WithDescription(SourceNote + " " + PagingNote + " " + NdjsonNote)
             .Produces<HistoryView>()
-            .Produces(StatusCodes.Status200OK, contentType: Ndjson.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -60,7 +59,6 @@ public static class QueryApi
             .WithSummary("A workflow execution's accepted events in arrival order, each with its raw payload")
             .WithDescription(PagingNote + " " + NdjsonNote)
             .Produces<HistoryView>()
-            .Produces(StatusCodes.Status200OK, contentType: Ndjson.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -36,6 +36,7 @@ internal static class SearchApi
             .WithDescription(SearchNote)
             .Produces<SearchView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         lists.MapGet("/workflows", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.WorkflowKind))
             .WithName("SearchWorkflowExecutions")
@@ -43,13 +44,15 @@ internal static class SearchApi
             .WithDescription(SearchNote)
             .Produces<SearchView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         lists.MapGet("/export", ExportAsync)
             .WithName("Export")
             .WithSummary("Every stored delivery of the calls and executions that first arrived in [since, until), as NDJSON")
             .WithDescription("One JSON object per line: key, kind, sequence, eventName, type, providerTime, receivedAt, late, dedupKey, payloadKept, payload (the raw body; written compacted, with payloadReformatted: true, when it had line breaks). A tenant-bound key exports only its organization.")
-            .Produces(StatusCodes.Status200OK, contentType: Ndjson.ContentType)
+            .Produces<ExportLineView>(StatusCodes.Status200OK, Ndjson.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
@@ -280,6 +283,33 @@ internal static class SearchApi
         }
     }
 }
+
+/// <summary>One line of an NDJSON export (<c>GET /export</c>, <c>GET …/events?format=ndjson</c>): one stored delivery.</summary>
+/// <param name="Key">The grain key, <c>{source}/{id}</c>.</param>
+/// <param name="Kind"><c>call</c> or <c>workflow</c>.</param>
+/// <param name="Sequence">1-based arrival order among the entity's accepted events.</param>
+/// <param name="EventName">The raw event name.</param>
+/// <param name="Type">The mapped type.</param>
+/// <param name="ProviderTime">Provider time.</param>
+/// <param name="ReceivedAt">When it was received.</param>
+/// <param name="Late">It arrived after a higher phase.</param>
+/// <param name="DedupKey">The deduplication key, as hex.</param>
+/// <param name="PayloadKept">False past the entity's caps.</param>
+/// <param name="Payload">The raw body as JSON; null when not kept.</param>
+/// <param name="PayloadReformatted">Present and true when the body had line breaks and is written compacted.</param>
+public sealed record ExportLineView(
+    string Key,
+    string Kind,
+    int Sequence,
+    string EventName,
+    NormalizedEventType Type,
+    DateTimeOffset? ProviderTime,
+    DateTimeOffset ReceivedAt,
+    bool Late,
+    string DedupKey,
+    bool PayloadKept,
+    System.Text.Json.JsonElement? Payload,
+    bool? PayloadReformatted);
 
 /// <summary>A page of a search.</summary>
 /// <param name="Items">Newest first (by first arrival).</param>
