@@ -10,8 +10,8 @@ namespace CallEvents.Hosting;
 public static class CallEventWebSurface
 {
     /// <summary>
-    /// Adds the surface's services: webhook ingress with its security (credentials, limits), the host mode and the
-    /// startup banner.
+    /// Adds the surface's services: webhook ingress with its security (credentials, limits), HTTPS with a reloadable
+    /// certificate (<c>Tls</c>), the host mode and the startup banner.
     /// </summary>
     /// <param name="builder">The web application builder.</param>
     /// <param name="mode">The storage mode: it decides whether this host may run without credentials.</param>
@@ -23,14 +23,15 @@ public static class CallEventWebSurface
         // Embedded (in-memory) mode and the Development environment may run open; a durable production host may not.
         builder.Services.AddSingleton(SecurityHostMode.For(builder.Environment, durableStorage: mode == StorageMode.PostgreSql));
         builder.Services.AddWebhookIngress();
+        builder.Services.AddCallEventEdge();
         builder.Services.AddSingleton(new HostMode(mode));
         builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }
 
     /// <summary>
-    /// Adds the middleware (problem answers for errors and bare status codes, rate limits and request timeouts) and
-    /// maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c> and <c>GET /</c>.
+    /// Adds the middleware (problem answers for errors and bare status codes, request timeouts) and maps the endpoints:
+    /// <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c> and <c>GET /</c>.
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <returns>The application.</returns>
