@@ -11,7 +11,8 @@ public static class CallEventWebSurface
 {
     /// <summary>
     /// Adds the surface's services: webhook ingress with its security (credentials, limits), HTTPS with a reloadable
-    /// certificate (<c>Tls</c>), the host mode and the startup banner.
+    /// certificate (<c>Tls</c>), forwarded headers from trusted proxies (<c>ForwardedHeaders</c>), the host mode and
+    /// the startup banner.
     /// </summary>
     /// <param name="builder">The web application builder.</param>
     /// <param name="mode">The storage mode: it decides whether this host may run without credentials.</param>
@@ -30,14 +31,16 @@ public static class CallEventWebSurface
     }
 
     /// <summary>
-    /// Adds the middleware (problem answers for errors and bare status codes, request timeouts) and maps the endpoints:
-    /// <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c> and <c>GET /</c>.
+    /// Adds the middleware (forwarded headers from trusted proxies, problem answers for errors and bare status codes,
+    /// request timeouts) and maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c>
+    /// and <c>GET /</c>.
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <returns>The application.</returns>
     public static WebApplication UseCallEventWebSurface(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseCallEventEdge();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebhookSecurity();
