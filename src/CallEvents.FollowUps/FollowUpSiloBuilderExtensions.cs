@@ -2,6 +2,7 @@ using System.Reflection;
 using CallEvents.FollowUps.Callbacks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -43,6 +44,11 @@ public static class FollowUpSiloBuilderExtensions
     /// Adds the built-in HTTP callback follow-ups for calls and workflow executions, configured by
     /// <c>FollowUps:Callbacks</c> (invalid rules stop the silo at startup with the key at fault).
     /// </summary>
+    /// <remarks>
+    /// Callback targets follow a <see cref="CallbackTargetPolicy"/>: register one first to say whether this is a
+    /// production host; without one, every environment but Development is (targets restricted to public https URLs
+    /// unless a rule's flags allow more).
+    /// </remarks>
     public static ISiloBuilder AddCallbackFollowUps(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -50,7 +56,14 @@ public static class FollowUpSiloBuilderExtensions
             .BindConfiguration(CallbackOptions.Section)
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<CallbackOptions>, CallbackOptionsValidator>();
-        silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        silo.Services.TryAddSingleton(sp => CallbackTargetPolicy.For(sp.GetRequiredService<IHostEnvironment>(), durableStorage: true));
+        silo.Services.TryAddSingleton<ICallbackAddressResolver, DnsCallbackAddressResolver>();
+        silo.Services.TryAddSingleton<CallbackTargetGuard>();
+        silo.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => CallbackTargetGuard.CreateHandler(sp, guarded: true));
+        silo.Services.AddHttpClient(CallbackDispatcher.PrivateNetworkHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => CallbackTargetGuard.CreateHandler(sp, guarded: false));
+        silo.Services.AddHostedService<CallbackTargetCheck>();
         silo.Services.AddCallEventClock();
         silo.Services.TryAddSingleton<CallbackDispatcher>();
         // Without a rule for a namespace the callback grains do not consume it, so an unconfigured deployment pays
@@ -98,11 +111,11 @@ public static class FollowUpSiloBuilderExtensions
 
     private sealed record FollowUpRegistration(string GrainClass, IReadOnlyList<string> Namespaces, Func<IServiceProvider, string, bool>? Consumes);
 
-    private sealed class CallbackOptionsValidator : IValidateOptions<CallbackOptions>
+    private sealed class CallbackOptionsValidator(CallbackTargetPolicy policy) : IValidateOptions<CallbackOptions>
     {
         public ValidateOptionsResult Validate(string? name, CallbackOptions options)
         {
-            var problems = options.Problems().ToList();
+            var problems = options.Problems(policy).ToList();
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }

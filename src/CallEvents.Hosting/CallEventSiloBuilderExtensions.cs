@@ -1,6 +1,10 @@
 using System.Net;
 using CallEvents.FollowUps;
+using CallEvents.FollowUps.Callbacks;
 using CallEvents.PostgreSql;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -22,6 +26,8 @@ public static class CallEventSiloBuilderExtensions
     /// Without a connection string, grain state (<see cref="Names.GrainStorage"/>) and reminders live in memory.
     /// With one, <c>UsePostgreSqlDurability</c> puts them in PostgreSQL, and with them cluster membership: the
     /// ADO.NET providers share one data source and one schema, so the database is the membership table as well.
+    /// Callback targets are restricted (public https URLs only, unless a rule's flags allow more) on a production host:
+    /// durable storage outside the Development environment, the same rule as the webhook credentials'.
     /// Add your own follow-up grains after this call.
     /// </remarks>
     /// <param name="silo">The silo builder.</param>
@@ -30,7 +36,9 @@ public static class CallEventSiloBuilderExtensions
     public static ISiloBuilder AddCallEventSilo(this ISiloBuilder silo, string? postgresConnectionString)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        if (HostMode.StorageFor(postgresConnectionString) == StorageMode.PostgreSql)
+        var durable = HostMode.StorageFor(postgresConnectionString) == StorageMode.PostgreSql;
+        silo.Services.TryAddSingleton(sp => CallbackTargetPolicy.For(sp.GetRequiredService<IHostEnvironment>(), durable));
+        if (durable)
         {
             silo.UsePostgreSqlDurability(postgresConnectionString!, Names.GrainStorage);
         }

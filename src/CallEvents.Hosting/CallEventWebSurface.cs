@@ -11,8 +11,9 @@ namespace CallEvents.Hosting;
 public static class CallEventWebSurface
 {
     /// <summary>
-    /// Adds the surface's services: webhook ingress with its security (credentials, limits), the OpenAPI document, the
-    /// host mode and the startup banner.
+    /// Adds the surface's services: webhook ingress with its security (credentials, limits), HTTPS with a reloadable
+    /// certificate (<c>Tls</c>), forwarded headers from trusted proxies (<c>ForwardedHeaders</c>), the OpenAPI document,
+    /// the host mode and the startup banner.
     /// </summary>
     /// <param name="builder">The web application builder.</param>
     /// <param name="mode">The storage mode: it decides whether this host may run without credentials.</param>
@@ -25,21 +26,23 @@ public static class CallEventWebSurface
         builder.Services.AddSingleton(SecurityHostMode.For(builder.Environment, durableStorage: mode == StorageMode.PostgreSql));
         builder.Services.AddWebhookIngress();
         builder.Services.AddCallEventOpenApi();
+        builder.Services.AddCallEventEdge();
         builder.Services.AddSingleton(new HostMode(mode));
         builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }
 
     /// <summary>
-    /// Adds the middleware (problem answers for errors and bare status codes, rate limits and request timeouts) and
-    /// maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c>, <c>GET /</c> and the OpenAPI
-    /// document at <c>/openapi/v1.json</c>.
+    /// Adds the middleware (forwarded headers from trusted proxies, problem answers for errors and bare status codes,
+    /// request timeouts, authentication) and maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>,
+    /// <c>/workflows/…</c>, <c>/export</c>, <c>GET /</c> and the OpenAPI document at <c>/openapi/v1.json</c>.
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <returns>The application.</returns>
     public static WebApplication UseCallEventWebSurface(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseCallEventEdge();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebhookSecurity();

@@ -31,6 +31,12 @@ public sealed record LoopbackHostOptions
 
     /// <summary>Passed to <see cref="CallEventHost.Build"/>: runs last on the silo builder.</summary>
     public Action<ISiloBuilder>? ConfigureSilo { get; init; }
+
+    /// <summary>
+    /// Configures the handler of <see cref="LoopbackHost.Http"/>, e.g. to trust a test certificate when the host listens
+    /// on <c>https://</c> (pass <c>--urls https://127.0.0.1:0</c> in <see cref="Args"/>).
+    /// </summary>
+    public Action<SocketsHttpHandler>? ConfigureHttp { get; init; }
 }
 
 /// <summary>
@@ -46,14 +52,16 @@ public sealed class LoopbackHost : IAsyncDisposable
 
     private bool _stopped;
 
-    private LoopbackHost(WebApplication app, Prepared prepared, Uri baseAddress)
+    private LoopbackHost(WebApplication app, Prepared prepared, Uri baseAddress, Action<SocketsHttpHandler>? configureHttp)
     {
         App = app;
         ClusterId = prepared.ClusterId;
         SiloPort = prepared.SiloPort;
         GatewayPort = prepared.GatewayPort;
         BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var handler = new SocketsHttpHandler();
+        configureHttp?.Invoke(handler);
+        Http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>The running application.</summary>
@@ -62,7 +70,7 @@ public sealed class LoopbackHost : IAsyncDisposable
     /// <summary>The host's services (the silo's too: they share one container).</summary>
     public IServiceProvider Services => App.Services;
 
-    /// <summary>The HTTP address Kestrel listens on (a port the operating system chose).</summary>
+    /// <summary>The (first) address Kestrel listens on (a port the operating system chose).</summary>
     public Uri BaseAddress { get; }
 
     /// <summary>A client for <see cref="BaseAddress"/>.</summary>
@@ -107,7 +115,7 @@ public sealed class LoopbackHost : IAsyncDisposable
             }
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var host = new LoopbackHost(app, prepared, new Uri(address));
+            var host = new LoopbackHost(app, prepared, new Uri(address), options.ConfigureHttp);
             try
             {
                 await host.WaitUntilReadyAsync().ConfigureAwait(false);

@@ -9,10 +9,19 @@ using Microsoft.Extensions.Options;
 namespace CallEvents.FollowUps.Callbacks;
 
 /// <summary>Evaluates the callback rules and sends callbacks; shared by the built-in callback follow-up grains.</summary>
-public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients, [FromKeyedServices(CallEventClock.Key)] TimeProvider time)
+public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options, IHttpClientFactory clients, [FromKeyedServices(CallEventClock.Key)] TimeProvider time, CallbackTargetPolicy policy)
 {
-    /// <summary>The named HTTP client callbacks are sent with.</summary>
+    /// <summary>
+    /// The named HTTP client callbacks are sent with. On a production host it connects only to public addresses,
+    /// checked at each new connection.
+    /// </summary>
     public const string HttpClientName = "callevents-callbacks";
+
+    /// <summary>
+    /// The named HTTP client for targets whose flags allow private addresses (<c>AllowPrivateNetwork</c>). A client of
+    /// its own, so that its pooled connections to private addresses are never reused for a target without the flag.
+    /// </summary>
+    public const string PrivateNetworkHttpClientName = "callevents-callbacks-private-network";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -38,16 +47,31 @@ public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options,
 
     /// <summary>
     /// POSTs the callback with its id as <c>Idempotency-Key</c>, signed the Standard Webhooks way when a signing secret
-    /// is configured; failures say whether a retry may help.
+    /// is configured; failures say whether a retry may help. On a production host a target the rules do not allow
+    /// (plain http, a loopback, link-local or private address, also one a DNS name resolves to now) fails for good.
     /// </summary>
     public async Task SendAsync(ScheduledActionRecord action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
+        var current = options.CurrentValue;
+        var access = current.AccessFor(action.Name, action.Target);
+        if (!Uri.TryCreate(action.Target, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new FollowUpActionException($"refused: '{action.Target}' is not an absolute http(s) URL", transient: false);
+        }
+
+        // Checked again when sending, not only at startup: the action was scheduled under the rules of its time, and
+        // retrying cannot make a refused target acceptable.
+        if (policy.Restricted && target.Scheme == Uri.UriSchemeHttp && !access.AllowPlainHttp)
+        {
+            throw new FollowUpActionException($"refused: {target.GetLeftPart(UriPartial.Authority)} is plain http on a production host; set {access.AllowPlainHttpKey}=true to allow it", transient: false);
+        }
+
         var body = Encoding.UTF8.GetBytes(action.Payload ?? "{}");
         using var request = new HttpRequestMessage(HttpMethod.Post, action.Target) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add("Idempotency-Key", action.Id);
-        if (StandardWebhooks.DecodeSecret(options.CurrentValue.SigningSecret) is { } key)
+        if (StandardWebhooks.DecodeSecret(current.SigningSecret) is { } key)
         {
             // Signed at each attempt: the timestamp is when this attempt was sent, so retries stay within a receiver's tolerance.
             var now = time.GetUtcNow();
@@ -57,7 +81,7 @@ public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options,
         }
 
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("callevents-followups", "1.0"));
-        using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        using var response = await SendOrRefuseAsync(request, access, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return;
@@ -66,6 +90,20 @@ public sealed class CallbackDispatcher(IOptionsMonitor<CallbackOptions> options,
         var status = (int)response.StatusCode;
         var transient = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
         throw new FollowUpActionException($"HTTP {status}", transient);
+    }
+
+    /// <summary>Sends on the client the target's flags allow; a connection the guard refused fails for good.</summary>
+    private async Task<HttpResponseMessage> SendOrRefuseAsync(HttpRequestMessage request, CallbackTargetAccess access, CancellationToken cancellationToken)
+    {
+        var client = clients.CreateClient(access.AllowPrivateNetwork ? PrivateNetworkHttpClientName : HttpClientName);
+        try
+        {
+            return await client.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is CallbackTargetRefusedException refused)
+        {
+            throw new FollowUpActionException($"{refused.Message}; set {access.AllowPrivateNetworkKey}=true to allow it", transient: false);
+        }
     }
 
     /// <summary>The stream namespace a trigger listens on.</summary>

@@ -12,6 +12,18 @@ public sealed class CallbackOptions
     /// <summary>Where callbacks go when a rule names no <see cref="CallbackRule.Url"/>.</summary>
     public string? DefaultUrl { get; set; }
 
+    /// <summary>
+    /// Lets <see cref="DefaultUrl"/> be plain <c>http://</c> on a production host (default false: call data is not
+    /// sent unencrypted unless someone decided so).
+    /// </summary>
+    public bool DefaultUrlAllowPlainHttp { get; set; }
+
+    /// <summary>
+    /// Lets <see cref="DefaultUrl"/> reach loopback, link-local and private addresses on a production host (default
+    /// false), e.g. a CRM inside your own network.
+    /// </summary>
+    public bool DefaultUrlAllowPrivateNetwork { get; set; }
+
     /// <summary>The rules, in order.</summary>
     public List<CallbackRule> Rules { get; set; } = [];
 
@@ -22,19 +34,37 @@ public sealed class CallbackOptions
     /// </summary>
     public string? SigningSecret { get; set; }
 
-    /// <summary>Problems with the configuration, empty when valid.</summary>
-    public IEnumerable<string> Problems()
+    /// <summary>
+    /// Problems with the configuration, empty when valid. Under a restricted <paramref name="policy"/> (a production
+    /// host) every target must be <c>https://</c> and must not name a non-public address, unless its flags allow it.
+    /// </summary>
+    /// <param name="policy">The host's callback target policy.</param>
+    public IEnumerable<string> Problems(CallbackTargetPolicy policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
+        const string s = Section;
         if (SigningSecret is not null && StandardWebhooks.DecodeSecret(SigningSecret) is not { Length: >= 16 and <= 1024 })
         {
-            yield return "FollowUps:Callbacks:SigningSecret must be whsec_ followed by a base64 key of 16 to 1024 bytes.";
+            yield return $"{s}:SigningSecret must be whsec_ followed by a base64 key of 16 to 1024 bytes.";
+        }
+
+        if (DefaultUrl is not null)
+        {
+            foreach (var problem in TargetProblems(DefaultUrl, AccessOfDefault(), policy))
+            {
+                yield return problem;
+            }
+        }
+        else if (DefaultUrlAllowPlainHttp || DefaultUrlAllowPrivateNetwork)
+        {
+            yield return $"{s}:DefaultUrlAllowPlainHttp / DefaultUrlAllowPrivateNetwork are set but {s}:DefaultUrl is not.";
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Rules.Count; i++)
         {
             var rule = Rules[i];
-            var at = $"FollowUps:Callbacks:Rules:{i}";
+            var at = $"{s}:Rules:{i}";
             if (string.IsNullOrWhiteSpace(rule.Name) || !names.Add(rule.Name))
             {
                 yield return $"{at}:Name must be set and unique.";
@@ -50,14 +80,87 @@ public sealed class CallbackOptions
                 yield return $"{at}:Delay must not be negative.";
             }
 
-            var url = rule.Url ?? DefaultUrl;
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            if (rule.Url is not null)
             {
-                yield return $"{at}:Url (or FollowUps:Callbacks:DefaultUrl) must be an absolute http(s) URL.";
+                foreach (var problem in TargetProblems(rule.Url, AccessOf(rule, i), policy))
+                {
+                    yield return problem;
+                }
+            }
+            else if (DefaultUrl is null)
+            {
+                yield return $"{at}:Url (or {s}:DefaultUrl) must be an absolute http(s) URL.";
+            }
+            else if (rule.AllowPlainHttp || rule.AllowPrivateNetwork)
+            {
+                // The flags belong to the URL they allow; on a rule without one they would silently do nothing.
+                yield return $"{at}:AllowPlainHttp / AllowPrivateNetwork apply to the rule's own Url, and it has none; "
+                    + $"for {s}:DefaultUrl set {s}:DefaultUrlAllowPlainHttp / DefaultUrlAllowPrivateNetwork.";
             }
         }
     }
+
+    /// <summary>
+    /// The flags that govern a scheduled callback's target: its rule's when the target is the rule's own URL,
+    /// <see cref="DefaultUrl"/>'s when it is that one, none at all when the configuration no longer names it.
+    /// </summary>
+    internal CallbackTargetAccess AccessFor(string ruleName, string? target)
+    {
+        var index = Rules.FindIndex(r => string.Equals(r.Name, ruleName, StringComparison.Ordinal));
+        if (index >= 0 && Rules[index].Url is { } own && string.Equals(own, target, StringComparison.Ordinal))
+        {
+            return AccessOf(Rules[index], index);
+        }
+
+        return DefaultUrl is not null && string.Equals(DefaultUrl, target, StringComparison.Ordinal)
+            ? AccessOfDefault()
+            : new CallbackTargetAccess(false, false, $"{Section}:Rules ({ruleName})", "the rule's AllowPlainHttp", "the rule's AllowPrivateNetwork");
+    }
+
+    /// <summary>The flags that govern <see cref="DefaultUrl"/>.</summary>
+    internal CallbackTargetAccess AccessOfDefault() => new(
+        DefaultUrlAllowPlainHttp,
+        DefaultUrlAllowPrivateNetwork,
+        $"{Section}:DefaultUrl",
+        $"{Section}:DefaultUrlAllowPlainHttp",
+        $"{Section}:DefaultUrlAllowPrivateNetwork");
+
+    private static CallbackTargetAccess AccessOf(CallbackRule rule, int index) => new(
+        rule.AllowPlainHttp,
+        rule.AllowPrivateNetwork,
+        $"{Section}:Rules:{index}:Url",
+        $"{Section}:Rules:{index}:AllowPlainHttp",
+        $"{Section}:Rules:{index}:AllowPrivateNetwork");
+
+    private static IEnumerable<string> TargetProblems(string url, CallbackTargetAccess access, CallbackTargetPolicy policy)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return $"{access.UrlKey} must be an absolute http(s) URL.";
+            yield break;
+        }
+
+        if (!policy.Restricted)
+        {
+            yield break;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !access.AllowPlainHttp)
+        {
+            yield return $"{access.UrlKey} must be https:// on {policy.Description} (callbacks carry call data); "
+                + $"set {access.AllowPlainHttpKey}=true to send it unencrypted deliberately.";
+        }
+
+        if (!access.AllowPrivateNetwork && CallbackTargets.NonPublicKind(uri) is { } kind)
+        {
+            yield return $"{access.UrlKey} targets {uri.Host} ({kind} address), which callbacks may not reach on {policy.Description}; "
+                + $"set {access.AllowPrivateNetworkKey}=true if the receiver is meant to be inside your network.";
+        }
+    }
 }
+
+/// <summary>What a callback target may be, and the configuration keys that say so (for messages).</summary>
+internal sealed record CallbackTargetAccess(bool AllowPlainHttp, bool AllowPrivateNetwork, string UrlKey, string AllowPlainHttpKey, string AllowPrivateNetworkKey);
 
 /// <summary>Which emission a rule reacts to.</summary>
 public enum CallbackTrigger
@@ -118,4 +221,13 @@ public sealed class CallbackRule
 
     /// <summary>Where the callback is POSTed; default <see cref="CallbackOptions.DefaultUrl"/>.</summary>
     public string? Url { get; set; }
+
+    /// <summary>Lets this rule's own <see cref="Url"/> be plain <c>http://</c> on a production host (default false).</summary>
+    public bool AllowPlainHttp { get; set; }
+
+    /// <summary>
+    /// Lets this rule's own <see cref="Url"/> reach loopback, link-local and private addresses on a production host
+    /// (default false), e.g. a receiver inside your own network.
+    /// </summary>
+    public bool AllowPrivateNetwork { get; set; }
 }

@@ -24,8 +24,8 @@ public sealed class SecureHost : IAsyncDisposable
     public static WebApplication Build(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null) =>
         LoopbackHost.Build(Options(args, connectionString, configure, configureSilo));
 
-    public static async Task<SecureHost> StartAsync(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null) =>
-        new(await LoopbackHost.StartAsync(Options(args, connectionString, configure, configureSilo)));
+    public static async Task<SecureHost> StartAsync(IEnumerable<string> args, string? connectionString = null, Action<WebApplicationBuilder>? configure = null, Action<ISiloBuilder>? configureSilo = null, Action<SocketsHttpHandler>? configureHttp = null) =>
+        new(await LoopbackHost.StartAsync(Options(args, connectionString, configure, configureSilo) with { ConfigureHttp = configureHttp }));
 
     public Task<HttpResponseMessage> PostAsync(string source, byte[] body, IEnumerable<(string Name, string Value)> headers, string contentType = "application/json") =>
         _host.PostWebhookAsync(source, body, headers, contentType);

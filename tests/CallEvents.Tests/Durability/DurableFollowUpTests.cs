@@ -19,7 +19,7 @@ public sealed class DurableFollowUpTests(PostgresFixture postgres)
         var cluster = $"callback-{Guid.NewGuid():N}";
         var callId = $"c-{Guid.NewGuid():N}";
         var key = $"subverse/{callId}";
-        var args = FollowUpHostArgs.For(receiver, scheduledDelay: TimeSpan.FromSeconds(3));
+        List<string> args = [.. FollowUpHostArgs.For(receiver, scheduledDelay: TimeSpan.FromSeconds(3)), .. FollowUpHostArgs.LoopbackReceiverAllowed];
         DateTimeOffset due;
         await using (var first = await HostInstance.StartAsync(db, cluster, args))
         {
@@ -49,15 +49,14 @@ public sealed class DurableFollowUpTests(PostgresFixture postgres)
 
         // The first silo stores the PCA-ready emission with the event but never publishes it (as if it died right
         // after the write), and stops before the emission is due to be republished.
-        var drill = FollowUpHostArgs.For(receiver, republishAfter: TimeSpan.FromSeconds(10));
-        drill.Add("--Lifecycle:PublishAfterWrite=false");
+        List<string> drill = [.. FollowUpHostArgs.For(receiver, republishAfter: TimeSpan.FromSeconds(10)), .. FollowUpHostArgs.LoopbackReceiverAllowed, "--Lifecycle:PublishAfterWrite=false"];
         await using (var first = await HostInstance.StartAsync(db, cluster, drill))
         {
             Assert.Equal(HttpStatusCode.OK, (await first.PostAsync("subverse", Completed(callId, At))).StatusCode);
         }
 
         Assert.Empty(receiver.For(key));
-        await using var second = await HostInstance.StartAsync(db, cluster, FollowUpHostArgs.For(receiver));
+        await using var second = await HostInstance.StartAsync(db, cluster, [.. FollowUpHostArgs.For(receiver), .. FollowUpHostArgs.LoopbackReceiverAllowed]);
         await Wait.UntilAsync(() => receiver.For(key).Count == 1, TimeSpan.FromSeconds(40), "the follow-up of the stored emission after the restart");
         var followUps = await WaitForFollowUpsAsync(second, $"/calls/{key}/follow-ups", f => Actions(f).Any(a => a!["status"]!.GetValue<string>() == "Succeeded"), "the follow-up recorded");
         Assert.Single(Decisions(followUps));

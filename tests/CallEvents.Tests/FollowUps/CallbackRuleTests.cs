@@ -17,6 +17,7 @@ public sealed class CallbackRuleTests
         });
         services.AddHttpClient();
         services.AddCallEventClock();
+        services.AddSingleton(CallbackTargetPolicy.Unrestricted);
         services.AddSingleton<CallbackDispatcher>();
         return services.BuildServiceProvider().GetRequiredService<CallbackDispatcher>();
     }
@@ -98,7 +99,7 @@ public sealed class CallbackRuleTests
         {
             Rules = [new CallbackRule { Name = "", On = "Sometimes", Delay = TimeSpan.FromSeconds(-1) }, new CallbackRule { Name = "ok", Url = "ftp://x" }],
         };
-        var problems = options.Problems().ToList();
+        var problems = options.Problems(CallbackTargetPolicy.Unrestricted).ToList();
         Assert.Contains(problems, p => p.StartsWith("FollowUps:Callbacks:Rules:0:Name", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("FollowUps:Callbacks:Rules:0:On", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("FollowUps:Callbacks:Rules:0:Delay", StringComparison.Ordinal));

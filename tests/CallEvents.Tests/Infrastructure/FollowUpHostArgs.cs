@@ -34,4 +34,15 @@ public static class FollowUpHostArgs
         "--FollowUps:Callbacks:Rules:5:On=WorkflowCompleted",
         $"--FollowUps:Callbacks:Rules:5:Url={receiver.Url}/workflow",
     ];
+
+    /// <summary>
+    /// The explicit flags a production host (durable storage outside Development) needs to send callbacks to the
+    /// receiver of <see cref="For"/>: plain http on a loopback address. Development hosts need none.
+    /// </summary>
+    public static IReadOnlyList<string> LoopbackReceiverAllowed { get; } =
+    [
+        "--FollowUps:Callbacks:DefaultUrlAllowPlainHttp=true",
+        "--FollowUps:Callbacks:DefaultUrlAllowPrivateNetwork=true",
+        .. new[] { 0, 4, 5 }.SelectMany(i => new[] { $"--FollowUps:Callbacks:Rules:{i}:AllowPlainHttp=true", $"--FollowUps:Callbacks:Rules:{i}:AllowPrivateNetwork=true" }),
+    ];
 }
