@@ -1,4 +1,5 @@
 using CallEvents.Ingress;
+using CallEvents.Ingress.OpenApi;
 using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,8 @@ namespace CallEvents.Hosting;
 public static class CallEventWebSurface
 {
     /// <summary>
-    /// Adds the surface's services: webhook ingress with its security (credentials, limits), the host mode and the
-    /// startup banner.
+    /// Adds the surface's services: webhook ingress with its security (credentials, limits), the OpenAPI document, the
+    /// host mode and the startup banner.
     /// </summary>
     /// <param name="builder">The web application builder.</param>
     /// <param name="mode">The storage mode: it decides whether this host may run without credentials.</param>
@@ -23,6 +24,7 @@ public static class CallEventWebSurface
         // Embedded (in-memory) mode and the Development environment may run open; a durable production host may not.
         builder.Services.AddSingleton(SecurityHostMode.For(builder.Environment, durableStorage: mode == StorageMode.PostgreSql));
         builder.Services.AddWebhookIngress();
+        builder.Services.AddCallEventOpenApi();
         builder.Services.AddSingleton(new HostMode(mode));
         builder.Services.AddHostedService<StartupBanner>();
         return builder;
@@ -30,7 +32,8 @@ public static class CallEventWebSurface
 
     /// <summary>
     /// Adds the middleware (problem answers for errors and bare status codes, rate limits and request timeouts) and
-    /// maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c> and <c>GET /</c>.
+    /// maps the endpoints: <c>/webhooks/{source}</c>, <c>/calls/…</c>, <c>/workflows/…</c>, <c>GET /</c> and the OpenAPI
+    /// document at <c>/openapi/v1.json</c>.
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <returns>The application.</returns>
@@ -42,7 +45,16 @@ public static class CallEventWebSurface
         app.UseWebhookSecurity();
         app.MapWebhookIngress();
         app.MapCallQueryApi();
-        app.MapGet("/", (HostMode hostMode) => TypedResults.Ok(new { service = "call-event processor", mode = hostMode.Describe() }));
+        app.MapGet("/", (HostMode hostMode) => TypedResults.Ok(new ServiceDescription("call-event processor", hostMode.Describe())))
+            .WithName("GetService")
+            .WithTags("Service")
+            .WithSummary("The service's name and storage mode (no credentials needed)");
+        app.MapCallEventOpenApi();
         return app;
     }
 }
+
+/// <summary>The answer of <c>GET /</c>.</summary>
+/// <param name="Service">The service's name.</param>
+/// <param name="Mode">The storage mode, e.g. whether state survives a restart.</param>
+public sealed record ServiceDescription(string Service, string Mode);

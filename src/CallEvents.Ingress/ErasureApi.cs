@@ -16,9 +16,19 @@ internal static class ErasureApi
         calls.MapDelete("/{source}/{callId}", (string source, string callId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
             EventSources.IsKnown(source)
                 ? EraseAsync(context, gateway, GrainKeys.Call(source, callId), g => g.EraseCallAsync(registry, GrainKeys.Call(source, callId)))
-                : Task.FromResult(Answers.NotFound($"Unknown source '{source}'.")));
+                : Task.FromResult(Answers.NotFound($"Unknown source '{source}'.")))
+            .WithName("EraseCall")
+            .WithSummary("Erases a call: events, payloads, snapshot, index entry and its follow-ups' records; only dedup keys stay")
+            .Produces<ErasureView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         workflows.MapDelete("/{executionId}", (string executionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            EraseAsync(context, gateway, GrainKeys.Workflow(EventSources.SubVerse, executionId), g => g.EraseWorkflowAsync(registry, GrainKeys.Workflow(EventSources.SubVerse, executionId))));
+            EraseAsync(context, gateway, GrainKeys.Workflow(EventSources.SubVerse, executionId), g => g.EraseWorkflowAsync(registry, GrainKeys.Workflow(EventSources.SubVerse, executionId))))
+            .WithName("EraseWorkflowExecution")
+            .WithSummary("Erases a workflow execution and its follow-ups' records; only dedup keys stay")
+            .Produces<ErasureView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> EraseAsync(HttpContext context, GrainGateway gateway, string key, Func<IGrainFactory, Task<bool>> erase)

@@ -18,18 +18,58 @@ internal static class FollowUpApi
     public static void Map(RouteGroupBuilder calls, RouteGroupBuilder workflows)
     {
         calls.MapGet("/{source}/{callId}/follow-ups", (string source, string callId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            ListAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, async g => await g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync() is not null));
+            ListAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, async g => await g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync() is not null))
+            .WithName("GetCallFollowUps")
+            .WithSummary("A call's follow-up decisions and scheduled actions, across every follow-up grain")
+            .DocumentList();
         calls.MapDelete("/{source}/{callId}/follow-ups/{actionId}", (string source, string callId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            CancelAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId));
+            CancelAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId))
+            .WithName("CancelCallFollowUp")
+            .WithSummary("Cancels a call's scheduled action that has not run")
+            .DocumentCancel();
         calls.MapPost("/{source}/{callId}/follow-ups/{actionId}/retry", (string source, string callId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            RetryAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId));
+            RetryAsync(context, gateway, registry, GrainKeys.Call(source, callId), CallNamespaces, actionId))
+            .WithName("RetryCallFollowUp")
+            .WithSummary("Runs a call's failed action again, with the same id (Idempotency-Key)")
+            .DocumentRetry();
         workflows.MapGet("/{executionId}/follow-ups", (string executionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            ListAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, async g => await g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync() is not null));
+            ListAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, async g => await g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync() is not null))
+            .WithName("GetWorkflowExecutionFollowUps")
+            .WithSummary("A workflow execution's follow-up decisions and scheduled actions")
+            .DocumentList();
         workflows.MapDelete("/{executionId}/follow-ups/{actionId}", (string executionId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            CancelAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId));
+            CancelAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId))
+            .WithName("CancelWorkflowExecutionFollowUp")
+            .WithSummary("Cancels a workflow execution's scheduled action that has not run")
+            .DocumentCancel();
         workflows.MapPost("/{executionId}/follow-ups/{actionId}/retry", (string executionId, string actionId, HttpContext context, GrainGateway gateway, FollowUpRegistry registry) =>
-            RetryAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId));
+            RetryAsync(context, gateway, registry, GrainKeys.Workflow(EventSources.SubVerse, executionId), WorkflowNamespaces, actionId))
+            .WithName("RetryWorkflowExecutionFollowUp")
+            .WithSummary("Runs a workflow execution's failed action again, with the same id (Idempotency-Key)")
+            .DocumentRetry();
     }
+
+    private static RouteHandlerBuilder DocumentList(this RouteHandlerBuilder endpoint) => endpoint
+        .WithTags("Follow-ups")
+        .Produces<FollowUpsView>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static RouteHandlerBuilder DocumentCancel(this RouteHandlerBuilder endpoint) => endpoint
+        .WithTags("Follow-ups")
+        .WithDescription("200 when cancelled; 409 when it already ran or was cancelled; 404 when there is no such action.")
+        .Produces<CancelView>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static RouteHandlerBuilder DocumentRetry(this RouteHandlerBuilder endpoint) => endpoint
+        .WithTags("Follow-ups")
+        .WithDescription("200 when the failed action runs again; 409 when it has not failed; 404 when there is no such action.")
+        .Produces<RetryView>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> ListAsync(HttpContext context, GrainGateway gateway, FollowUpRegistry registry, string key, string[] namespaces, Func<IGrainFactory, Task<bool>> entityExists)
     {

@@ -1,10 +1,12 @@
 using System.Text.Json.Serialization;
 using CallEvents.Ingress.Adapters;
+using CallEvents.Ingress.OpenApi;
 using CallEvents.Ingress.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CallEvents.Ingress;
 
@@ -42,7 +44,8 @@ public static class IngressExtensions
         foreach (var source in EventSources.All)
         {
             webhooks.MapPost($"/{source}", (HttpContext context, WebhookPipeline pipeline) => pipeline.HandleAsync(source, context))
-                .DisableAntiforgery();
+                .DisableAntiforgery()
+                .DocumentWebhook(source);
         }
 
         return app;

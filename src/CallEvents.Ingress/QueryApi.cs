@@ -23,25 +23,54 @@ public static class QueryApi
         ArgumentNullException.ThrowIfNull(app);
         var calls = app.MapGroup("/calls").WithTags("Queries").RequireOperator();
         calls.MapGet("/{source}/{callId}", (string source, string callId, HttpContext context, GrainGateway gateway) =>
-            KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
+            KnownSource(source) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetSnapshotAsync(), s => TypedResults.Ok(s)))
+            .WithName("GetCall")
+            .WithSummary("A call's reconciled snapshot")
+            .WithDescription(SourceNote + " The snapshot is a function of the set of distinct events accepted, whatever their order.")
+            .Produces<CallSnapshot>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         calls.MapGet("/{source}/{callId}/events", (string source, string callId, int? limit, string? cursor, string? format, HttpContext context, GrainGateway gateway) =>
             KnownSource(source)
             ?? (format == "ndjson"
                 ? ExportHistoryAsync(context, gateway, JournalStreams.CallKind, $"call {source}/{callId}", (g, after, size) => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size))
-                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h)))));
+                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"call {source}/{callId}", g => g.GetGrain<ICallGrain>(GrainKeys.Call(source, callId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h)))))
+            .WithName("GetCallEvents")
+            .WithSummary("A call's accepted events in arrival order, each with its raw payload")
+            .WithDescription(SourceNote + " " + PagingNote + " " + NdjsonNote)
+            .Produces<HistoryView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         var workflows = app.MapGroup("/workflows").WithTags("Queries").RequireOperator();
         workflows.MapGet("/{executionId}", (string executionId, HttpContext context, GrainGateway gateway) =>
-            QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)));
+            QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetSnapshotAsync(), s => TypedResults.Ok(s)))
+            .WithName("GetWorkflowExecution")
+            .WithSummary("A SubVerse workflow execution's reconciled snapshot")
+            .Produces<WorkflowSnapshot>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         workflows.MapGet("/{executionId}/events", (string executionId, int? limit, string? cursor, string? format, HttpContext context, GrainGateway gateway) =>
             format == "ndjson"
                 ? ExportHistoryAsync(context, gateway, JournalStreams.WorkflowKind, $"workflow execution {executionId}", (g, after, size) => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size))
-                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))));
+                : HistoryPage.Parse(limit, cursor, out var after, out var size) ?? QueryAsync(context, gateway, $"workflow execution {executionId}", g => g.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(EventSources.SubVerse, executionId)).GetEventsAsync(after, size), h => TypedResults.Ok(HistoryView.From(h))))
+            .WithName("GetWorkflowExecutionEvents")
+            .WithSummary("A workflow execution's accepted events in arrival order, each with its raw payload")
+            .WithDescription(PagingNote + " " + NdjsonNote)
+            .Produces<HistoryView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         FollowUpApi.Map(calls, workflows);
         ErasureApi.Map(calls, workflows);
-        SearchApi.Map(calls, workflows, app.MapGroup("/export").WithTags("Queries").RequireOperator());
+        SearchApi.Map(app);
         return app;
     }
+
+    private const string SourceNote = "{source} is verbex or subverse; an unknown source or call is 404.";
+    private const string NdjsonNote = "?format=ndjson streams every event instead, one JSON object per line (as GET /export).";
+    private const string PagingNote = "limit is 1-500 (default 100); pass nextCursor of a page as cursor for the next one.";
 
     private static Task<IResult>? KnownSource(string source) =>
         EventSources.IsKnown(source) ? null : Task.FromResult(Answers.NotFound($"Unknown source '{source}'; known sources: {string.Join(", ", EventSources.All)}."));

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using CallEvents.Ingress.Security;
+using Microsoft.AspNetCore.Authorization;
 using CallEvents.Journal;
 using CallEvents.Lifecycle;
 using Microsoft.AspNetCore.Builder;
@@ -22,12 +23,41 @@ internal static class SearchApi
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public static void Map(RouteGroupBuilder calls, RouteGroupBuilder workflows, RouteGroupBuilder export)
+    /// <summary>
+    /// Maps the lists and the export. They narrow every answer to a tenant-bound key's organization themselves, so they
+    /// need any operator key (<see cref="OperatorPolicies.Operator"/>), not the per-entity tenant rule.
+    /// </summary>
+    public static void Map(IEndpointRouteBuilder app)
     {
-        calls.MapGet("/", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.CallKind)).WithMetadata(new TenantScopedAttribute());
-        workflows.MapGet("/", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.WorkflowKind)).WithMetadata(new TenantScopedAttribute());
-        export.MapGet("/", ExportAsync).WithMetadata(new TenantScopedAttribute());
+        var lists = app.MapGroup(string.Empty).WithTags("Queries").RequireAuthorization(OperatorPolicies.Operator);
+        lists.MapGet("/calls", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.CallKind))
+            .WithName("SearchCalls")
+            .WithSummary("Calls, newest first, filtered by source, status, outcome, stall, anomaly, organization and time")
+            .WithDescription(SearchNote)
+            .Produces<SearchView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        lists.MapGet("/workflows", (HttpContext context, IJournal journal) => SearchAsync(context, journal, JournalStreams.WorkflowKind))
+            .WithName("SearchWorkflowExecutions")
+            .WithSummary("Workflow executions, newest first, filtered like calls (no outcome)")
+            .WithDescription(SearchNote)
+            .Produces<SearchView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        lists.MapGet("/export", ExportAsync)
+            .WithName("Export")
+            .WithSummary("Every stored delivery of the calls and executions that first arrived in [since, until), as NDJSON")
+            .WithDescription("One JSON object per line: key, kind, sequence, eventName, type, providerTime, receivedAt, late, dedupKey, payloadKept, payload (the raw body; written compacted, with payloadReformatted: true, when it had line breaks). A tenant-bound key exports only its organization.")
+            .Produces<ExportLineView>(StatusCodes.Status200OK, Ndjson.ContentType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
+
+    private const string SearchNote =
+        "Pages are keyset pages (pass nextCursor as cursor), newest first by first arrival, so none skips or repeats an entity while new ones arrive. limit is 1-500 (default 50). since/until are ISO 8601 times on first arrival. A tenant-bound key sees only its organization; naming another in organizationId finds nothing.";
 
     private static async Task<IResult> SearchAsync(HttpContext context, IJournal journal, string kind)
     {
@@ -253,6 +283,33 @@ internal static class SearchApi
         }
     }
 }
+
+/// <summary>One line of an NDJSON export (<c>GET /export</c>, <c>GET …/events?format=ndjson</c>): one stored delivery.</summary>
+/// <param name="Key">The grain key, <c>{source}/{id}</c>.</param>
+/// <param name="Kind"><c>call</c> or <c>workflow</c>.</param>
+/// <param name="Sequence">1-based arrival order among the entity's accepted events.</param>
+/// <param name="EventName">The raw event name.</param>
+/// <param name="Type">The mapped type.</param>
+/// <param name="ProviderTime">Provider time.</param>
+/// <param name="ReceivedAt">When it was received.</param>
+/// <param name="Late">It arrived after a higher phase.</param>
+/// <param name="DedupKey">The deduplication key, as hex.</param>
+/// <param name="PayloadKept">False past the entity's caps.</param>
+/// <param name="Payload">The raw body as JSON; null when not kept.</param>
+/// <param name="PayloadReformatted">Present and true when the body had line breaks and is written compacted.</param>
+public sealed record ExportLineView(
+    string Key,
+    string Kind,
+    int Sequence,
+    string EventName,
+    NormalizedEventType Type,
+    DateTimeOffset? ProviderTime,
+    DateTimeOffset ReceivedAt,
+    bool Late,
+    string DedupKey,
+    bool PayloadKept,
+    System.Text.Json.JsonElement? Payload,
+    bool? PayloadReformatted);
 
 /// <summary>A page of a search.</summary>
 /// <param name="Items">Newest first (by first arrival).</param>

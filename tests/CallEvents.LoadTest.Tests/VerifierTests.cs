@@ -1,5 +1,6 @@
 using CallEvents.LoadTest.Verification;
 using CallEvents.LoadTest.Workload;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CallEvents.LoadTest.Tests;
 
@@ -225,22 +226,29 @@ public sealed class VerifierTests
         var never = Workflow();
         AcknowledgeAll(never);
         var reads = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var neverReads = 0;
+        var settle = TimeSpan.FromSeconds(2);
+        var clock = new SteppedClock();
 
-        var verdict = await Verifier.VerifyAsync(
+        // One read at a time, in order, so the clock's steps are the verifier's pauses and nothing else.
+        var verdict = await clock.DriveAsync(Verifier.VerifyAsync(
             [late, never],
             (entity, _) => Task.FromResult<ObservedSnapshot?>(entity == late
                 ? WithDecisions(Correct(late), Interlocked.Increment(ref reads) < 3 ? [] : [(StreamNamespaces.CallPcaReady, 1)])
-                : WithDecisions(Correct(never))),
-            2,
-            TimeSpan.FromSeconds(2),
-            CancellationToken.None);
+                : WithDecisions(Correct(Counted(never, ref neverReads)))),
+            1,
+            settle,
+            clock,
+            CancellationToken.None));
 
         Assert.Equal(1, verdict.Failed);
         Assert.Equal(never.Key, Assert.Single(verdict.Examples).Key);
         Assert.Equal("decisions.workflow-completed: expected 1, got 0", Assert.Single(verdict.Examples[0].Differences));
         Assert.Equal(3, reads);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(10));
+        // The late entity took two 250 ms pauses; the other was read every 250 ms from then until the deadline, which
+        // is one for the whole verification: reads at 0.5, 0.75, ... 2.0 s, and not one past it.
+        Assert.Equal(settle, verdict.Elapsed);
+        Assert.Equal(7, neverReads);
         Assert.True(verdict.EmissionsChecked);
         Assert.Equal(2, verdict.DecisionsChecked);
     }
@@ -250,18 +258,23 @@ public sealed class VerifierTests
     {
         var entity = VerbexCall();
         AcknowledgeAll(entity);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var reads = 0;
+        var clock = new SteppedClock();
 
-        var wrong = await Verifier.VerifyAsync(
+        var wrong = await clock.DriveAsync(Verifier.VerifyAsync(
             [entity],
-            (_, _) => Task.FromResult<ObservedSnapshot?>(WithDecisions(Correct(entity) with { EventCount = 2 })),
+            (_, _) => Task.FromResult<ObservedSnapshot?>(WithDecisions(Correct(Counted(entity, ref reads)) with { EventCount = 2 })),
             1,
             TimeSpan.FromSeconds(30),
-            CancellationToken.None);
+            clock,
+            CancellationToken.None));
         var unobservable = await Verifier.VerifyAsync([entity], (_, _) => Task.FromResult<ObservedSnapshot?>(Correct(entity)), 1, CancellationToken.None);
 
         Assert.False(wrong.Passed);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "a wrong event count is final at the first read");
+        // A wrong event count is final at the first read: no pause, no second read.
+        Assert.Equal(1, reads);
+        Assert.Equal(0, clock.TimersStarted);
+        Assert.Equal(TimeSpan.Zero, wrong.Elapsed);
         Assert.True(unobservable.Passed);
         Assert.False(unobservable.EmissionsChecked);
         Assert.Equal(1, unobservable.DecisionsNotObservable);
@@ -353,4 +366,51 @@ public sealed class VerifierTests
         LastNode = expected.LastNode,
         FailureReason = expected.FailureReason,
     };
+
+    /// <summary>Counts a read of <paramref name="entity"/> in <paramref name="reads"/>.</summary>
+    private static EntityModel Counted(EntityModel entity, ref int reads)
+    {
+        Interlocked.Increment(ref reads);
+        return entity;
+    }
+
+    /// <summary>
+    /// A fake clock that moves on by one step for every timer the code under test starts (a <c>Task.Delay</c> on it), and
+    /// only then: time passes exactly as the code's own pauses say, however fast or slow the machine is.
+    /// </summary>
+    private sealed class SteppedClock : FakeTimeProvider
+    {
+        private int _timersStarted;
+
+        public int TimersStarted => Volatile.Read(ref _timersStarted);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            // Registered with the fake clock before it is counted, so the step that the count allows fires it.
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timersStarted);
+            return timer;
+        }
+
+        /// <summary>Runs <paramref name="work"/> to completion, advancing by each started timer's due time, one at a time.</summary>
+        public async Task<T> DriveAsync<T>(Task<T> work)
+        {
+            var stepped = 0;
+            while (!work.IsCompleted)
+            {
+                if (TimersStarted > stepped)
+                {
+                    stepped++;
+                    Advance(Verifier.SettlePoll);
+                }
+                else
+                {
+                    // Only a yield to the code under test; how long it takes does not show in the clock.
+                    await Task.WhenAny(work, Task.Delay(1));
+                }
+            }
+
+            return await work;
+        }
+    }
 }

@@ -28,11 +28,7 @@ public sealed class PostgresServerTests
     [Fact]
     public async Task Queries_fail_while_the_server_is_stopped_and_work_after_a_restart()
     {
-        if (!_server.CanRestart)
-        {
-            await Assert.ThrowsAsync<InvalidOperationException>(_server.StopAsync);
-            return;
-        }
+        Assert.True(_server.CanRestart, $"this test stops and restarts the server, so it needs the throwaway one (not {PostgresServer.ExternalServerVariable})");
 
         var connectionString = await _server.CreateDatabaseAsync("restart");
         Assert.Equal(1, await SelectOneAsync(connectionString));
@@ -50,6 +46,26 @@ public sealed class PostgresServerTests
 
         Assert.Equal(port, _server.Port);
         Assert.Equal(1, await SelectOneAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task An_external_server_is_used_as_it_is_never_stopped_and_only_its_own_databases_are_dropped()
+    {
+        var kept = await _server.CreateDatabaseAsync("kept");
+        string own;
+        await using (var external = PostgresServer.External(_server.AdminConnectionString))
+        {
+            Assert.False(external.CanRestart);
+            Assert.Equal(_server.Port, external.Port);
+            await Assert.ThrowsAsync<InvalidOperationException>(external.StopAsync);
+            await Assert.ThrowsAsync<InvalidOperationException>(external.KillAsync);
+            await Assert.ThrowsAsync<InvalidOperationException>(external.StartAsync);
+            own = await external.CreateDatabaseAsync("external own");
+            Assert.Equal(1, await SelectOneAsync(own));
+        }
+
+        Assert.Equal(1, await SelectOneAsync(kept));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => SelectOneAsync(own));
     }
 
     private static async Task<int> SelectOneAsync(string connectionString)

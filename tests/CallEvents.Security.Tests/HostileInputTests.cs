@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using CallEvents.Security.Tests.Infrastructure;
+using CallEvents.TestSupport;
 using Xunit.Abstractions;
 using static CallEvents.Security.Tests.Infrastructure.TestCredentials;
 
@@ -11,7 +12,7 @@ namespace CallEvents.Security.Tests;
 
 /// <summary>
 /// Thousands of generated hostile requests against every endpoint of a secured host. Replay a failure with
-/// <c>CALLEVENTS_FUZZ_SEED=&lt;seed&gt;</c> (and <c>CALLEVENTS_FUZZ_CASES=&lt;n&gt;</c> for more or fewer cases); each
+/// <c>CALLEVENTS_FUZZ_SEED=&lt;seed&gt;</c> or <c>CALLEVENTS_TEST_SEED</c> (and <c>CALLEVENTS_FUZZ_CASES=&lt;n&gt;</c> for more or fewer cases); each
 /// failure prints its seed, case number, headers and base64 body.
 /// </summary>
 public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
@@ -42,7 +43,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Thousands_of_malformed_requests_get_no_5xx_leave_other_calls_alone_and_memory_bounded()
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("CALLEVENTS_FUZZ_SEED"), CultureInfo.InvariantCulture, out var s) ? s : Environment.TickCount;
+        var seed = TestSeed.Choose(output, "CALLEVENTS_FUZZ_SEED");
         var cases = int.TryParse(Environment.GetEnvironmentVariable("CALLEVENTS_FUZZ_CASES"), CultureInfo.InvariantCulture, out var n) ? n : 5000;
         output.WriteLine($"hostile-input seed {seed}, {cases} cases (replay: CALLEVENTS_FUZZ_SEED={seed})");
 

@@ -66,22 +66,32 @@ public sealed partial class PostgresServer : IAsyncDisposable
         var external = Environment.GetEnvironmentVariable(ExternalServerVariable);
         if (!string.IsNullOrWhiteSpace(external))
         {
-            NpgsqlConnectionStringBuilder builder;
             try
             {
-                builder = new NpgsqlConnectionStringBuilder(external);
+                return External(external);
             }
             catch (ArgumentException ex)
             {
                 throw new InvalidOperationException(
                     $"{ExternalServerVariable} is not a valid Npgsql connection string: {ex.Message}", ex);
             }
-
-            return new PostgresServer(builder.ConnectionString, builder.Port, cluster: null);
         }
 
         var cluster = await LocalCluster.CreateAndStartAsync().ConfigureAwait(false);
         return new PostgresServer(cluster.AdminConnectionString, cluster.Port, cluster);
+    }
+
+    /// <summary>
+    /// An existing server, used as it is (what <see cref="ExternalServerVariable"/> selects): it is never stopped or
+    /// started (<see cref="CanRestart"/> is false), and the databases created through this instance are dropped on
+    /// dispose. Any running server can stand in for one, so external mode can be tested without one.
+    /// </summary>
+    /// <param name="connectionString">A connection string of a user with CREATEDB rights.</param>
+    /// <exception cref="ArgumentException">It is not a valid Npgsql connection string.</exception>
+    public static PostgresServer External(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return new PostgresServer(builder.ConnectionString, builder.Port, cluster: null);
     }
 
     /// <summary>

@@ -35,15 +35,17 @@ internal static class EntityIntake
     }
 
     /// <summary>
-    /// Counts a duplicate. The event itself is already stored, so the answer is "duplicate" even when the count could
-    /// not be written (the entity then reloads before its next step).
+    /// Counts a duplicate. A duplicate is acknowledged only once it is counted: when the count cannot be stored (storage
+    /// trouble, or another activation wrote first) the answer is "not stored", the sender retries, and the retry is
+    /// counted, so <c>duplicateCount</c> equals the duplicates acknowledged.
     /// </summary>
     public static async Task<IngestResult> CountDuplicateAsync(JournaledState<EntityState, EntityEntry> log, DedupKey key)
     {
         var entry = new EntityEntry { Duplicate = true, DuplicateOf = key };
         var next = log.Preview(entry);
-        await log.AppendAsync(entry, next, payload: null, index: null, due: null, "Duplicate count");
-        return new IngestResult(IngestStatus.Duplicate, next.Events.Count);
+        return await log.AppendAsync(entry, next, payload: null, index: null, due: null, "Duplicate count")
+            ? new IngestResult(IngestStatus.Duplicate, next.Events.Count)
+            : new IngestResult(IngestStatus.NotStored, next.Events.Count, "the duplicate could not be counted; retry later");
     }
 
     public static IngestResult NotStored(EntityState state) =>

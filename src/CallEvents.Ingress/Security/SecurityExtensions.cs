@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -15,8 +17,9 @@ namespace CallEvents.Ingress.Security;
 public static class SecurityExtensions
 {
     /// <summary>
-    /// Adds the security options (validated at startup), the webhook authenticator, the operator-key filter, the
-    /// per-source rate limits, request timeouts and Kestrel limits. <see cref="IngressExtensions.AddWebhookIngress"/>
+    /// Adds the security options (validated at startup), the webhook authenticator, the operator-key authentication
+    /// scheme (<see cref="OperatorKeyDefaults.AuthenticationScheme"/>) and policies (<see cref="OperatorPolicies"/>),
+    /// the per-source rate limits, request timeouts and Kestrel limits. <see cref="IngressExtensions.AddWebhookIngress"/>
     /// calls it. Register a <see cref="SecurityHostMode"/> first to say whether the host counts as a development host;
     /// without one, only the Development environment does.
     /// </summary>
@@ -43,6 +46,7 @@ public static class SecurityExtensions
             sp.GetRequiredKeyedService<TimeProvider>(CallEventClock.Key),
             sp.GetRequiredService<ILogger<WebhookGuard>>()));
         services.AddHostedService<SecurityStartupReport>();
+        AddOperatorAccess(services);
 
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<SecurityOptions>, IOptions<IngressOptions>>((timeouts, security, ingress) =>
@@ -93,13 +97,39 @@ public static class SecurityExtensions
     }
 
     /// <summary>
-    /// Adds the request-timeout middleware. Call it after <c>UseExceptionHandler</c> and before the endpoints are
-    /// mapped. (Rate limits are charged inside the webhook pipeline, after the body arrived and was authenticated.)
+    /// Adds the request-timeout, authentication and authorization middleware (operator keys), in that order so the
+    /// tenant check's grain read runs under the request timeout. Call it after <c>UseExceptionHandler</c> and before
+    /// the endpoints are mapped. (Webhooks authenticate inside their pipeline, on the exact body bytes; rate limits
+    /// are charged there too, after the body arrived and was authenticated.)
     /// </summary>
     public static IApplicationBuilder UseWebhookSecurity(this IApplicationBuilder app)
     {
         app.UseRequestTimeouts();
+        app.UseAuthentication();
+        app.UseAuthorization();
         return app;
+    }
+
+    /// <summary>
+    /// The operator-key scheme and the operator policies. The scheme is not made the default: only endpoints whose
+    /// policy names it run it, so a webhook's <c>Authorization</c> header is never taken for an operator key.
+    /// </summary>
+    private static void AddOperatorAccess(IServiceCollection services)
+    {
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthenticationHandler>(OperatorKeyDefaults.AuthenticationScheme, displayName: "Operator key", configureOptions: null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorPolicies.Operator, policy => policy
+                .AddAuthenticationSchemes(OperatorKeyDefaults.AuthenticationScheme)
+                .AddRequirements(new OperatorKeyRequirement()))
+            .AddPolicy(OperatorPolicies.TenantScoped, policy => policy
+                .AddAuthenticationSchemes(OperatorKeyDefaults.AuthenticationScheme)
+                .AddRequirements(new OperatorKeyRequirement(), new TenantScopeRequirement()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, OperatorKeyRequirementHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantScopeHandler>());
+
+        // Replaces the default result handler (which it wraps) so the tenant rule can answer 404 and 503, not only 403.
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, OperatorAuthorizationResultHandler>();
     }
 
     private static int ClientFaultStatus(Exception exception) =>

@@ -22,6 +22,9 @@ internal static partial class SecurityMessages
     [LoggerMessage(EventId = 2106, Level = LogLevel.Debug, Message = "Refused an operator request for {Path} from {Remote}: {Reason}; answered 401")]
     public static partial void OperatorRefused(ILogger logger, string reason, Microsoft.AspNetCore.Http.PathString path, IPAddress? remote);
 
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Debug, Message = "Refused operator key {Key} (bound to organization {Organization}) for {Path}: {Reason}; answered {Status}")]
+    public static partial void OperatorTenantRefused(ILogger logger, string key, string organization, Microsoft.AspNetCore.Http.PathString path, string reason, int status);
+
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "SECURITY: webhook source {Source} runs OPEN: deliveries are accepted without any credential ({Why}). Configure Security:Sources:{Source}:Credentials or SigningSecrets.")]
     public static partial void SourceOpen(ILogger logger, string source, string why);
 

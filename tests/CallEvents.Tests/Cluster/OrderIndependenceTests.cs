@@ -1,5 +1,7 @@
 using CallEvents.Tests.Domain;
 using CallEvents.Tests.Infrastructure;
+using CallEvents.TestSupport;
+using Xunit.Abstractions;
 using static CallEvents.Tests.Infrastructure.AdapterHarness;
 
 namespace CallEvents.Tests.Cluster;
@@ -9,7 +11,7 @@ namespace CallEvents.Tests.Cluster;
 /// with duplicates, delivered through different silos, converges to one snapshot.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class OrderIndependenceTests(ClusterFixture fixture)
+public sealed class OrderIndependenceTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     private static readonly DateTimeOffset At = new(2026, 2, 1, 9, 0, 0, TimeSpan.Zero);
 
@@ -50,7 +52,7 @@ public sealed class OrderIndependenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Randomized_subverse_call_sequences_with_duplicates_converge()
     {
-        var seed = Environment.TickCount;
+        var seed = TestSeed.Choose(output);
         var random = new Random(seed);
         var run = Guid.NewGuid().ToString("N")[..8];
         string? expected = null;
@@ -83,7 +85,7 @@ public sealed class OrderIndependenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Randomized_workflow_sequences_with_duplicates_converge()
     {
-        var seed = Environment.TickCount;
+        var seed = TestSeed.Choose(output);
         var random = new Random(seed);
         var run = Guid.NewGuid().ToString("N")[..8];
         string? expected = null;

@@ -1,6 +1,10 @@
 namespace CallEvents.Tests.Infrastructure;
 
-/// <summary>Host arguments for follow-up tests: second-scale republishing and deadlines, and callback rules aimed at a receiver.</summary>
+/// <summary>
+/// Host arguments for follow-up tests: second-scale republishing and callback rules aimed at a receiver. Stall deadlines
+/// keep their defaults: the watchdog tests drive them with a fake clock (<see cref="FollowUps.WatchdogFixture"/>), and
+/// short real-time deadlines would flag other tests' calls that are merely slow to finish.
+/// </summary>
 public static class FollowUpHostArgs
 {
     /// <summary>The key every callback of these hosts is signed with.</summary>
@@ -10,8 +14,6 @@ public static class FollowUpHostArgs
     [
         $"--Lifecycle:RepublishAfter={republishAfter ?? TimeSpan.FromSeconds(1)}",
         "--Lifecycle:SweepPeriod=00:00:00.200",
-        "--Lifecycle:PcaDeadline=00:00:02",
-        "--Lifecycle:EndDeadline=00:00:03",
         "--FollowUps:FirstRetryDelay=00:00:00.100",
         $"--FollowUps:Callbacks:DefaultUrl={receiver.Url}/pca",
         $"--FollowUps:Callbacks:SigningSecret=whsec_{Convert.ToBase64String(CallbackSigningKey)}",

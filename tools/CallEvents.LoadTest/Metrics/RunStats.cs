@@ -25,6 +25,7 @@ public sealed class RunStats
     private readonly ConcurrentDictionary<string, long> _finalErrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _retried = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(double Second, string What)> _marks = new();
+    private readonly ConcurrentDictionary<string, long> _deliveriesAtMark = new(StringComparer.Ordinal);
     private long _acknowledged;
     private long _duplicatesAcknowledged;
     private long _measuredAcknowledged;
@@ -78,7 +79,14 @@ public sealed class RunStats
 
     public long NowTicks => _clock.Elapsed.Ticks;
 
-    public void Mark(string what) => _marks.Enqueue((_clock.Elapsed.TotalSeconds, what));
+    public void Mark(string what)
+    {
+        _deliveriesAtMark[what] = Deliveries;
+        _marks.Enqueue((_clock.Elapsed.TotalSeconds, what));
+    }
+
+    /// <summary>How many deliveries had started when <paramref name="what"/> was last marked; null if it never was.</summary>
+    public long? DeliveriesAtMark(string what) => _deliveriesAtMark.TryGetValue(what, out var count) ? count : null;
 
     public void DeliveryStarted() => Interlocked.Increment(ref _deliveries);
 

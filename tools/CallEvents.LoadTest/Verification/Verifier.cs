@@ -67,7 +67,8 @@ public static class Verifier
 {
     private const int MaxUncertainEnumerated = 10;
     private const string DecisionsField = "decisions.";
-    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(250);
+    /// <summary>The pause between reads of an entity whose only differences are its follow-up decisions.</summary>
+    public static TimeSpan SettlePoll { get; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long, from the start of verification, entities whose only differences are follow-up decisions are read again.</summary>
     public static TimeSpan DefaultSettle { get; } = TimeSpan.FromSeconds(15);
@@ -91,16 +92,31 @@ public static class Verifier
     /// Every other difference is final at the first read.
     /// </param>
     /// <param name="cancellationToken">Stops verification.</param>
+    public static Task<Verdict> VerifyAsync(
+        IReadOnlyList<EntityModel> entities,
+        Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read,
+        int parallelism,
+        TimeSpan settle,
+        CancellationToken cancellationToken) =>
+        VerifyAsync(entities, read, parallelism, settle, TimeProvider.System, cancellationToken);
+
+    /// <summary>
+    /// <see cref="VerifyAsync(IReadOnlyList{EntityModel}, Func{EntityModel, CancellationToken, Task{ObservedSnapshot?}}, int, TimeSpan, CancellationToken)"/>
+    /// on the clock <paramref name="time"/>: the settle deadline, the pauses between reads and <see cref="Verdict.Elapsed"/>
+    /// follow it (a test passes a fake clock to check the deadline without waiting for it).
+    /// </summary>
     public static async Task<Verdict> VerifyAsync(
         IReadOnlyList<EntityModel> entities,
         Func<EntityModel, CancellationToken, Task<ObservedSnapshot?>> read,
         int parallelism,
         TimeSpan settle,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entities);
         ArgumentNullException.ThrowIfNull(read);
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        ArgumentNullException.ThrowIfNull(time);
+        var started = time.GetTimestamp();
         var verdicts = new ConcurrentBag<EntityVerdict>();
         var unreadable = 0;
         var decisionsChecked = 0;
@@ -112,9 +128,9 @@ public static class Verifier
             {
                 var (observed, failure) = await ReadAsync(entity, read, ct);
                 var verdict = failure is null ? Check(entity, observed) : null;
-                while (verdict is { Passed: false } && OnlyDecisionsDiffer(verdict) && started.Elapsed < settle)
+                while (verdict is { Passed: false } && OnlyDecisionsDiffer(verdict) && time.GetElapsedTime(started) < settle)
                 {
-                    await Task.Delay(SettlePoll, ct);
+                    await Task.Delay(SettlePoll, time, ct);
                     (observed, failure) = await ReadAsync(entity, read, ct);
                     verdict = failure is null ? Check(entity, observed) : null;
                 }
@@ -138,7 +154,7 @@ public static class Verifier
                 verdicts.Add(verdict);
             });
 
-        return Summarize(entities, verdicts, unreadable, decisionsChecked, decisionsNotObservable, started.Elapsed);
+        return Summarize(entities, verdicts, unreadable, decisionsChecked, decisionsNotObservable, time.GetElapsedTime(started));
     }
 
     /// <summary>Checks one entity's snapshot (null: the service says it has no such entity).</summary>
