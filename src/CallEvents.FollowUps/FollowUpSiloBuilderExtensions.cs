@@ -87,6 +87,7 @@ public static class FollowUpSiloBuilderExtensions
             .ValidateOnStart();
         services.AddCallEventClock();
         services.AddSingleton<FollowUpServices>();
+        services.AddSingleton<Orleans.Streams.IStreamNamespacePredicateProvider, ConsumedNamespacePredicateProvider>();
 
         // The registry is built from every registration once the container is built.
         services.Replace(ServiceDescriptor.Singleton(sp =>

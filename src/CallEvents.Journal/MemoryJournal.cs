@@ -10,24 +10,22 @@ namespace CallEvents.Journal;
 public sealed class MemoryJournal : IJournal
 {
     private readonly ConcurrentDictionary<string, Stream> _streams = new(StringComparer.Ordinal);
-    private readonly Lock _indexGate = new();
-    private readonly Dictionary<string, EntityIndexRow> _index = new(StringComparer.Ordinal);
+
+    // Rows change with every event, their place in the order only with an entity's first one: the order is the only
+    // thing behind a lock, so concurrent writers of different entities do not queue on each other.
+    private readonly ConcurrentDictionary<string, EntityIndexRow> _index = new(StringComparer.Ordinal);
+    private readonly Lock _orderGate = new();
     private readonly Dictionary<string, SortedSet<EntityCursor>> _newestFirst = new(StringComparer.Ordinal);
-    private readonly Lock _dueGate = new();
-    private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
-    private readonly SortedSet<(DateTimeOffset At, string Stream)> _dueByTime = [];
+
+    // Due times change with few writes and are read by a sweep once per period: a scan there costs less than keeping
+    // them sorted under a lock on every write.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
 
     /// <summary>Every stream that holds a record.</summary>
     public IEnumerable<string> StreamNames => _streams.Keys;
 
     /// <summary>The entity-index row of a stream, if it has one (for tests and diagnostics).</summary>
-    public EntityIndexRow? IndexOf(string stream)
-    {
-        lock (_indexGate)
-        {
-            return _index.GetValueOrDefault(stream);
-        }
-    }
+    public EntityIndexRow? IndexOf(string stream) => _index.GetValueOrDefault(stream);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, CancellationToken cancellationToken = default)
@@ -130,23 +128,24 @@ public sealed class MemoryJournal : IJournal
     /// <inheritdoc/>
     public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
     {
-        lock (_dueGate)
+        var claimed = new List<string>();
+        foreach (var (stream, at) in _due.Where(d => d.Value <= now).OrderBy(d => d.Value).Take(max))
         {
-            var claimed = _dueByTime.TakeWhile(d => d.At <= now).Take(max).Select(d => d.Stream).ToList();
-            foreach (var stream in claimed)
+            // Compare-and-set: a stream whose due time moved meanwhile (a write, another sweeper) is not this claim's.
+            if (_due.TryUpdate(stream, now + lease, at))
             {
-                SetDue(stream, now + lease);
+                claimed.Add(stream);
             }
-
-            return Task.FromResult<IReadOnlyList<string>>(claimed);
         }
+
+        return Task.FromResult<IReadOnlyList<string>>(claimed);
     }
 
     /// <inheritdoc/>
     public Task<EntityPage> SearchAsync(EntityQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        lock (_indexGate)
+        lock (_orderGate)
         {
             if (!_newestFirst.TryGetValue(query.Kind, out var order) || order.Count == 0)
             {
@@ -170,8 +169,7 @@ public sealed class MemoryJournal : IJournal
                     break;
                 }
 
-                var row = _index[position.Stream];
-                if (Matches(row, query))
+                if (_index.TryGetValue(position.Stream, out var row) && Matches(row, query))
                 {
                     items.Add((position.Stream, row));
                     if (items.Count > query.Limit)
@@ -194,29 +192,20 @@ public sealed class MemoryJournal : IJournal
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<string>> FinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default)
-    {
-        lock (_indexGate)
-        {
-            return Task.FromResult<IReadOnlyList<string>>(
-                [.. _index.Where(e => e.Value.Finished && e.Value.FirstReceivedAt < cutoff).OrderBy(e => e.Value.FirstReceivedAt).Take(max).Select(e => e.Key)]);
-        }
-    }
+    public Task<IReadOnlyList<string>> FinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>(
+            [.. _index.Where(e => e.Value.Finished && e.Value.FirstReceivedAt < cutoff).OrderBy(e => e.Value.FirstReceivedAt).Take(max).Select(e => e.Key)]);
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ExportedRecord> ExportAsync(ExportQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        List<(string Stream, EntityIndexRow Row)> entities;
-        lock (_indexGate)
-        {
-            entities = [.. _index
-                .Where(e => (query.Since is null || e.Value.FirstReceivedAt >= query.Since)
-                    && (query.Until is null || e.Value.FirstReceivedAt < query.Until)
-                    && (query.OrganizationId is null || e.Value.OrganizationId == query.OrganizationId))
-                .OrderBy(e => e.Value.FirstReceivedAt).ThenBy(e => e.Key, StringComparer.Ordinal)
-                .Select(e => (e.Key, e.Value))];
-        }
+        List<(string Stream, EntityIndexRow Row)> entities = [.. _index
+            .Where(e => (query.Since is null || e.Value.FirstReceivedAt >= query.Since)
+                && (query.Until is null || e.Value.FirstReceivedAt < query.Until)
+                && (query.OrganizationId is null || e.Value.OrganizationId == query.OrganizationId))
+            .OrderBy(e => e.Value.FirstReceivedAt).ThenBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => (e.Key, e.Value))];
 
         foreach (var (stream, row) in entities)
         {
@@ -242,13 +231,7 @@ public sealed class MemoryJournal : IJournal
     }
 
     /// <summary>The due time of a stream, if it has one (for tests and diagnostics).</summary>
-    public DateTimeOffset? DueOf(string stream)
-    {
-        lock (_dueGate)
-        {
-            return _due.TryGetValue(stream, out var at) ? at : null;
-        }
-    }
+    public DateTimeOffset? DueOf(string stream) => _due.TryGetValue(stream, out var at) ? at : null;
 
     private static bool Matches(EntityIndexRow row, EntityQuery query) =>
         (query.Source is null || row.Source == query.Source)
@@ -260,40 +243,46 @@ public sealed class MemoryJournal : IJournal
 
     private void SetIndex(string stream, EntityIndexRow? row)
     {
-        lock (_indexGate)
+        // Called under the stream's own lock, so one stream's index changes never race each other.
+        var old = _index.GetValueOrDefault(stream);
+        if (row is not null && old is not null && old.FirstReceivedAt == row.FirstReceivedAt && old.Kind == row.Kind)
         {
-            if (_index.Remove(stream, out var old))
+            _index[stream] = row;
+            return;
+        }
+
+        lock (_orderGate)
+        {
+            if (old is not null)
             {
                 _newestFirst[old.Kind].Remove(new EntityCursor(old.FirstReceivedAt, stream));
             }
 
-            if (row is not null)
+            if (row is null)
             {
-                _index[stream] = row;
-                if (!_newestFirst.TryGetValue(row.Kind, out var order))
-                {
-                    _newestFirst[row.Kind] = order = new SortedSet<EntityCursor>(NewestFirst.Instance);
-                }
-
-                order.Add(new EntityCursor(row.FirstReceivedAt, stream));
+                _index.TryRemove(stream, out _);
+                return;
             }
+
+            if (!_newestFirst.TryGetValue(row.Kind, out var order))
+            {
+                _newestFirst[row.Kind] = order = new SortedSet<EntityCursor>(NewestFirst.Instance);
+            }
+
+            order.Add(new EntityCursor(row.FirstReceivedAt, stream));
+            _index[stream] = row;
         }
     }
 
     private void SetDue(string stream, DateTimeOffset? at)
     {
-        lock (_dueGate)
+        if (at is { } time)
         {
-            if (_due.Remove(stream, out var old))
-            {
-                _dueByTime.Remove((old, stream));
-            }
-
-            if (at is { } time)
-            {
-                _due[stream] = time;
-                _dueByTime.Add((time, stream));
-            }
+            _due[stream] = time;
+        }
+        else
+        {
+            _due.TryRemove(stream, out _);
         }
     }
 

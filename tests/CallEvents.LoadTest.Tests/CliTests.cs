@@ -60,7 +60,7 @@ public sealed partial class CliTests
     [Fact]
     public void Options_reach_the_options_record()
     {
-        var grain = Parse("grain --silos 3 --concurrency 500 --duration 20 --kill-silo-at 5 --duplicate-rate 0.3 --quiet --no-verify --storage null --reminders local --out /tmp/x --retry-base-ms=50");
+        var grain = Parse("grain --silos 3 --concurrency 500 --duration 20 --kill-silo-at 5 --duplicate-rate 0.3 --quiet --no-verify --fsync on --out /tmp/x --retry-base-ms=50");
         Assert.Equal(3, grain.Silos);
         Assert.Equal(4_000, grain.Workload.Window);
         Assert.True(grain.Workload.Unbounded);
@@ -70,7 +70,7 @@ public sealed partial class CliTests
         Assert.Equal(0.3, grain.Workload.DuplicateRate);
         Assert.False(grain.Shape.Progress);
         Assert.False(grain.Verify);
-        Assert.Equal(new Targets.ProfilingSwitches(NullStorage: true, LocalReminders: true), grain.Profiling);
+        Assert.True(grain.Fsync);
         Assert.Equal("/tmp/x", grain.Out);
         Assert.Equal(TimeSpan.FromMilliseconds(50), grain.Shape.RetryBase);
         Assert.Contains("--kill-silo-at 5", grain.Raw, StringComparison.Ordinal);
@@ -99,7 +99,7 @@ public sealed partial class CliTests
     [InlineData("grain --calls", "Required argument missing for option: '--calls'")]
     [InlineData("grain --kill-silo-at 5 --silos 1", "--kill-silo-at needs --silos 2 or more")]
     [InlineData("grain --rate 100 --concurrency 8", "--rate and --concurrency cannot be used together")]
-    [InlineData("grain --postgres auto --storage null", "cannot be used with --postgres")]
+    [InlineData("grain --fsync maybe", "--fsync")]
     [InlineData("grain --storage disk", "Argument 'disk' not recognized")]
     [InlineData("grain --url http://127.0.0.1:5080", "Unrecognized command or argument '--url'")]
     [InlineData("http --kill-silo-at 5", "Unrecognized command or argument '--kill-silo-at'")]

@@ -12,17 +12,17 @@ public abstract class CallbackFollowUpGrain(FollowUpServices services, CallbackD
         dispatcher.SendAsync(action, cancellationToken);
 }
 
-/// <summary>Callbacks for calls: PCA-ready and stalled calls.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
-[ImplicitStreamSubscription(StreamNamespaces.CallStalled)]
+/// <summary>Callbacks for calls: PCA-ready and stalled calls (each only while a rule listens on it).</summary>
+[ConsumedStreamSubscription(StreamNamespaces.CallPcaReady, typeof(CallCallbackFollowUpGrain))]
+[ConsumedStreamSubscription(StreamNamespaces.CallStalled, typeof(CallCallbackFollowUpGrain))]
 public sealed class CallCallbackFollowUpGrain(
     FollowUpServices services,
     CallbackDispatcher dispatcher)
     : CallbackFollowUpGrain(services, dispatcher);
 
-/// <summary>Callbacks for workflow executions: completed and failed.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.WorkflowCompleted)]
-[ImplicitStreamSubscription(StreamNamespaces.WorkflowFailed)]
+/// <summary>Callbacks for workflow executions: completed and failed (each only while a rule listens on it).</summary>
+[ConsumedStreamSubscription(StreamNamespaces.WorkflowCompleted, typeof(WorkflowCallbackFollowUpGrain))]
+[ConsumedStreamSubscription(StreamNamespaces.WorkflowFailed, typeof(WorkflowCallbackFollowUpGrain))]
 public sealed class WorkflowCallbackFollowUpGrain(
     FollowUpServices services,
     CallbackDispatcher dispatcher)

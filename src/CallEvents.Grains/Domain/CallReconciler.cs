@@ -4,9 +4,10 @@ using System.Globalization;
 namespace CallEvents.Domain;
 
 /// <summary>
-/// Design §3 for calls, as a pure function from the set of accepted events to a snapshot.
-/// Nothing here reads arrival order, so any permutation of the same events (rule 2) yields the same
-/// snapshot; duplicates never reach it (the grain drops them by key).
+/// The reconciliation rules for calls (docs/design.md), as a pure function from the set of accepted events to a
+/// snapshot. Nothing here reads arrival order, so any permutation of the same events (rule 2) yields the same
+/// snapshot; duplicates never reach it (the grain drops them by key). It runs on every event, so it makes one pass
+/// over the events and keeps, per phase and per field, only what the rules need.
 /// </summary>
 public static class CallReconciler
 {
@@ -16,72 +17,102 @@ public static class CallReconciler
     /// <summary>The phases an event puts the call in (call.completed with an analysis is both Ended and PcaReady).</summary>
     public static IEnumerable<CallPhase> PhasesOf(IncomingEvent e)
     {
-        switch (e.Type)
-        {
-            case NormalizedEventType.CallQueued:
-                yield return CallPhase.Queued;
-                break;
-            case NormalizedEventType.CallPlaced:
-                yield return CallPhase.Placed;
-                break;
-            case NormalizedEventType.CallStarted:
-                yield return CallPhase.Started;
-                break;
-            case NormalizedEventType.CallEnded:
-                yield return CallPhase.Ended;
-                break;
-            case NormalizedEventType.CallCompleted:
-                yield return CallPhase.Ended;
-                if (e.Analysis is not null)
-                {
-                    yield return CallPhase.PcaReady;
-                }
-
-                break;
-            case NormalizedEventType.PcaCompleted:
-                yield return CallPhase.PcaReady;
-                break;
-            case NormalizedEventType.CallErrored or NormalizedEventType.CallCanceled or NormalizedEventType.CallExpired:
-                yield return CallPhase.Failed;
-                break;
-            default:
-                break;
-        }
+        var mask = MaskOf(e);
+        return Enum.GetValues<CallPhase>().Where(p => p != CallPhase.None && (mask & Bit(p)) != 0);
     }
 
+    /// <summary>Whether the event puts the call in <paramref name="phase"/>.</summary>
+    public static bool Sets(IncomingEvent e, CallPhase phase) => (MaskOf(e) & Bit(phase)) != 0;
+
     /// <summary>The highest rank among the phases an event sets (0 for events that set none).</summary>
-    public static int RankOf(IncomingEvent e) => PhasesOf(e).Select(PhaseRanks.Of).DefaultIfEmpty(0).Max();
+    public static int RankOf(IncomingEvent e)
+    {
+        var mask = MaskOf(e);
+        return (mask & Bit(CallPhase.PcaReady)) != 0 ? 5
+            : (mask & (Bit(CallPhase.Ended) | Bit(CallPhase.Failed))) != 0 ? 4
+            : (mask & Bit(CallPhase.Started)) != 0 ? 3
+            : (mask & Bit(CallPhase.Placed)) != 0 ? 2
+            : (mask & Bit(CallPhase.Queued)) != 0 ? 1
+            : 0;
+    }
 
     /// <summary>Reconciles the accepted events of one call into its snapshot.</summary>
     public static CallSnapshot Reconcile(string key, IReadOnlyCollection<IncomingEvent> events, int duplicateCount)
     {
         ArgumentNullException.ThrowIfNull(events);
         var (source, callId) = GrainKeys.Split(key);
-        var known = events.Where(e => e.Type != NormalizedEventType.Unknown).ToList();
-        var byPhase = known
-            .SelectMany(e => PhasesOf(e).Select(p => (Phase: p, Event: e)))
-            .GroupBy(x => x.Phase, x => x.Event)
-            .ToDictionary(g => g.Key, g => g.ToList());
+        var seen = 0;
+        var earliest = new DateTimeOffset?[(int)CallPhase.Failed + 1];
+        DateTimeOffset? latestSuccessTime = null;
+        DateTimeOffset? latestFailureTime = null;
+        IncomingEvent? latestFailure = null;
+        IncomingEvent? latestPca = null;
+        var known = 0;
+        var firstReceived = DateTimeOffset.MaxValue;
+        var lastReceived = DateTimeOffset.MinValue;
+        Latest agentId = default, agentName = default, organization = default, customerNumber = default, direction = default;
+        Distinct agents = default, organizations = default;
 
-        var seen = byPhase.Keys.ToHashSet();
-        var successEvents = known.Where(e => PhasesOf(e).Any(p => p is CallPhase.Ended or CallPhase.PcaReady)).ToList();
-        var failureEvents = byPhase.GetValueOrDefault(CallPhase.Failed) ?? [];
-        var anomalies = new List<Anomaly>();
-
-        var outcome = CallOutcome.None;
-        string? failureReason = null;
-        var latestFailure = EventOrdering.Latest(failureEvents);
-        if (successEvents.Count > 0 && latestFailure is not null)
+        foreach (var e in events)
         {
-            var successTime = EventOrdering.LatestTime(successEvents);
-            var failureTime = EventOrdering.LatestTime(failureEvents);
-            var failureWins = EventOrdering.FailureWins(successTime, failureTime);
+            firstReceived = e.ReceivedAt < firstReceived ? e.ReceivedAt : firstReceived;
+            lastReceived = e.ReceivedAt > lastReceived ? e.ReceivedAt : lastReceived;
+            if (e.Type == NormalizedEventType.Unknown)
+            {
+                continue;
+            }
+
+            known++;
+            var mask = MaskOf(e);
+            seen |= mask;
+            for (var phase = CallPhase.Queued; phase <= CallPhase.Failed; phase++)
+            {
+                // Rule 1: a phase's time is its earliest event's (unknown provider times do not count).
+                if ((mask & Bit(phase)) != 0 && e.ProviderTime is { } time && (earliest[(int)phase] is not { } current || time < current))
+                {
+                    earliest[(int)phase] = time;
+                }
+            }
+
+            if ((mask & (Bit(CallPhase.Ended) | Bit(CallPhase.PcaReady))) != 0)
+            {
+                latestSuccessTime = Max(latestSuccessTime, e.ProviderTime);
+            }
+
+            if ((mask & Bit(CallPhase.Failed)) != 0)
+            {
+                latestFailureTime = Max(latestFailureTime, e.ProviderTime);
+                latestFailure = Later(latestFailure, e);
+            }
+
+            if ((mask & Bit(CallPhase.PcaReady)) != 0)
+            {
+                latestPca = Later(latestPca, e);
+            }
+
+            agentId.Offer(e, e.AgentId);
+            agentName.Offer(e, e.AgentName);
+            organization.Offer(e, e.OrganizationId);
+            customerNumber.Offer(e, e.CustomerNumber);
+            direction.Offer(e, e.CallDirection);
+            agents.Add(e.AgentId);
+            organizations.Add(e.OrganizationId);
+        }
+
+        var succeeded = (seen & (Bit(CallPhase.Ended) | Bit(CallPhase.PcaReady))) != 0;
+        var anomalies = new List<Anomaly>(0);
+
+        // Rule 4: with success and failure both seen, the later provider time decides (ties: success).
+        var outcome = CallOutcome.None;
+        if (succeeded && latestFailure is not null)
+        {
+            var failureWins = EventOrdering.FailureWins(latestSuccessTime, latestFailureTime);
             anomalies.Add(new Anomaly(
                 AnomalyCodes.ConflictingTerminals,
-                string.Create(CultureInfo.InvariantCulture, $"success at {Format(successTime)} and {latestFailure.EventName} at {Format(failureTime)}; {(failureWins ? "failure" : "success")} has the later provider time")));
+                string.Create(CultureInfo.InvariantCulture, $"success at {Format(latestSuccessTime)} and {latestFailure.EventName} at {Format(latestFailureTime)}; {(failureWins ? "failure" : "success")} has the later provider time")));
             outcome = failureWins ? FailureOutcome(latestFailure) : CallOutcome.Succeeded;
         }
-        else if (successEvents.Count > 0)
+        else if (succeeded)
         {
             outcome = CallOutcome.Succeeded;
         }
@@ -90,85 +121,111 @@ public static class CallReconciler
             outcome = FailureOutcome(latestFailure);
         }
 
-        if (outcome is not (CallOutcome.None or CallOutcome.Succeeded) && latestFailure is not null)
-        {
-            failureReason = latestFailure.Reason ?? latestFailure.ProviderStatus;
-        }
-
-        AddMismatch(anomalies, AnomalyCodes.AgentMismatch, "agents", known.Select(e => e.AgentId));
-        AddMismatch(anomalies, AnomalyCodes.OrganizationMismatch, "organizations", known.Select(e => e.OrganizationId));
-
-        var status = StatusOf(seen, outcome);
-        var pcaEvents = byPhase.GetValueOrDefault(CallPhase.PcaReady);
-        var pcaEvent = pcaEvents is null ? null : EventOrdering.Latest(pcaEvents);
+        agents.Report(anomalies, AnomalyCodes.AgentMismatch, "agents");
+        organizations.Report(anomalies, AnomalyCodes.OrganizationMismatch, "organizations");
+        anomalies.Sort((a, b) => string.CompareOrdinal(a.Code, b.Code));
 
         return new CallSnapshot
         {
             Key = key,
             Source = source,
             CallId = callId,
-            Status = status,
+            Status = StatusOf(seen, outcome),
             Outcome = outcome,
             Phases = new CallPhaseTimes
             {
-                Queued = TimeOf(byPhase, CallPhase.Queued),
-                Placed = TimeOf(byPhase, CallPhase.Placed),
-                Started = TimeOf(byPhase, CallPhase.Started),
-                Ended = TimeOf(byPhase, CallPhase.Ended),
-                PcaReady = TimeOf(byPhase, CallPhase.PcaReady),
-                Failed = TimeOf(byPhase, CallPhase.Failed),
+                Queued = earliest[(int)CallPhase.Queued],
+                Placed = earliest[(int)CallPhase.Placed],
+                Started = earliest[(int)CallPhase.Started],
+                Ended = earliest[(int)CallPhase.Ended],
+                PcaReady = earliest[(int)CallPhase.PcaReady],
+                Failed = earliest[(int)CallPhase.Failed],
             },
             MissingPhases = MissingPhases(source, seen),
-            Anomalies = [.. anomalies.OrderBy(a => a.Code, StringComparer.Ordinal)],
-            FailureReason = failureReason,
-            AgentId = EventOrdering.LatestValue(known, e => e.AgentId),
-            AgentName = EventOrdering.LatestValue(known, e => e.AgentName),
-            OrganizationId = EventOrdering.LatestValue(known, e => e.OrganizationId),
-            CustomerNumber = EventOrdering.LatestValue(known, e => e.CustomerNumber),
-            CallDirection = EventOrdering.LatestValue(known, e => e.CallDirection),
-            Pca = pcaEvent is null ? null : new PcaInfo
+            Anomalies = [.. anomalies],
+            FailureReason = outcome is not (CallOutcome.None or CallOutcome.Succeeded) ? latestFailure!.Reason ?? latestFailure.ProviderStatus : null,
+            AgentId = agentId.Value,
+            AgentName = agentName.Value,
+            OrganizationId = organization.Value,
+            CustomerNumber = customerNumber.Value,
+            CallDirection = direction.Value,
+            Pca = latestPca is null ? null : new PcaInfo
             {
-                Status = pcaEvent.Type == NormalizedEventType.PcaCompleted ? pcaEvent.ProviderStatus : null,
-                Reason = pcaEvent.Type == NormalizedEventType.PcaCompleted ? pcaEvent.Reason : null,
-                CompletedAt = pcaEvent.PcaCompletedAt ?? pcaEvent.ProviderTime,
-                Analysis = pcaEvent.Analysis,
+                Status = latestPca.Type == NormalizedEventType.PcaCompleted ? latestPca.ProviderStatus : null,
+                Reason = latestPca.Type == NormalizedEventType.PcaCompleted ? latestPca.Reason : null,
+                CompletedAt = latestPca.PcaCompletedAt ?? latestPca.ProviderTime,
+                Analysis = latestPca.Analysis,
             },
             EventCount = events.Count,
             DuplicateCount = duplicateCount,
-            UnrecognizedCount = events.Count - known.Count,
-            FirstReceivedAt = events.Count == 0 ? default : events.Min(e => e.ReceivedAt),
-            LastReceivedAt = events.Count == 0 ? default : events.Max(e => e.ReceivedAt),
+            UnrecognizedCount = events.Count - known,
+            FirstReceivedAt = events.Count == 0 ? default : firstReceived,
+            LastReceivedAt = events.Count == 0 ? default : lastReceived,
         };
     }
 
-    private static CallPhase StatusOf(HashSet<CallPhase> seen, CallOutcome outcome)
+    private static int Bit(CallPhase phase) => 1 << (int)phase;
+
+    private static int MaskOf(IncomingEvent e) => e.Type switch
     {
-        if (seen.Count == 0)
+        NormalizedEventType.CallQueued => Bit(CallPhase.Queued),
+        NormalizedEventType.CallPlaced => Bit(CallPhase.Placed),
+        NormalizedEventType.CallStarted => Bit(CallPhase.Started),
+        NormalizedEventType.CallEnded => Bit(CallPhase.Ended),
+        NormalizedEventType.CallCompleted => Bit(CallPhase.Ended) | (e.Analysis is not null ? Bit(CallPhase.PcaReady) : 0),
+        NormalizedEventType.PcaCompleted => Bit(CallPhase.PcaReady),
+        NormalizedEventType.CallErrored or NormalizedEventType.CallCanceled or NormalizedEventType.CallExpired => Bit(CallPhase.Failed),
+        _ => 0,
+    };
+
+    private static CallPhase StatusOf(int seen, CallOutcome outcome)
+    {
+        if ((seen & Bit(CallPhase.PcaReady)) != 0)
         {
-            return CallPhase.None;
+            return CallPhase.PcaReady;
         }
 
-        var top = seen.Max(PhaseRanks.Of);
-        var atTop = seen.Where(p => PhaseRanks.Of(p) == top).ToList();
-        if (atTop.Count == 1)
+        // Ended and Failed share rank 4: with both seen, the status follows the terminal outcome (rule 4).
+        var ended = (seen & Bit(CallPhase.Ended)) != 0;
+        var failed = (seen & Bit(CallPhase.Failed)) != 0;
+        if (ended || failed)
         {
-            return atTop[0];
+            return ended && (!failed || outcome is CallOutcome.Succeeded) ? CallPhase.Ended : CallPhase.Failed;
         }
 
-        // Ended and Failed share rank 4: the status follows the terminal outcome (rule 4).
-        return outcome is CallOutcome.Succeeded ? CallPhase.Ended : CallPhase.Failed;
+        return (seen & Bit(CallPhase.Started)) != 0 ? CallPhase.Started
+            : (seen & Bit(CallPhase.Placed)) != 0 ? CallPhase.Placed
+            : (seen & Bit(CallPhase.Queued)) != 0 ? CallPhase.Queued
+            : CallPhase.None;
     }
 
-    private static ImmutableArray<CallPhase> MissingPhases(string source, HashSet<CallPhase> seen)
+    private static ImmutableArray<CallPhase> MissingPhases(string source, int seen)
     {
-        // A failure can happen at any stage, so it implies no earlier phase; success phases imply the ones below.
-        var topSuccess = seen.Where(p => p != CallPhase.Failed).Select(PhaseRanks.Of).DefaultIfEmpty(0).Max();
+        // Rule 3. A failure can happen at any stage, so it implies no earlier phase; success phases imply the ones below.
+        var topSuccess = 0;
+        for (var phase = CallPhase.Queued; phase <= CallPhase.PcaReady; phase++)
+        {
+            topSuccess = (seen & Bit(phase)) != 0 ? Math.Max(topSuccess, PhaseRanks.Of(phase)) : topSuccess;
+        }
+
         var expected = source == EventSources.SubVerse ? SubVersePhases : VerbexPhases;
-        return [.. expected.Where(p => PhaseRanks.Of(p) < topSuccess && !seen.Contains(p))];
+        var missing = ImmutableArray.CreateBuilder<CallPhase>(0);
+        foreach (var phase in expected)
+        {
+            if (PhaseRanks.Of(phase) < topSuccess && (seen & Bit(phase)) == 0)
+            {
+                missing.Add(phase);
+            }
+        }
+
+        return missing.DrainToImmutable();
     }
 
-    private static DateTimeOffset? TimeOf(Dictionary<CallPhase, List<IncomingEvent>> byPhase, CallPhase phase) =>
-        byPhase.TryGetValue(phase, out var events) ? EventOrdering.EarliestTime(events) : null;
+    private static IncomingEvent Later(IncomingEvent? current, IncomingEvent candidate) =>
+        current is null || EventOrdering.Compare(candidate, current) > 0 ? candidate : current;
+
+    private static DateTimeOffset? Max(DateTimeOffset? current, DateTimeOffset? candidate) =>
+        Nullable.Compare(candidate, current) > 0 ? candidate : current;
 
     private static CallOutcome FailureOutcome(IncomingEvent failure) => failure.Type switch
     {
@@ -177,15 +234,55 @@ public static class CallReconciler
         _ => CallOutcome.Errored,
     };
 
-    internal static void AddMismatch(List<Anomaly> anomalies, string code, string what, IEnumerable<string?> values)
+    internal static string Format(DateTimeOffset? time) =>
+        time?.ToString("O", CultureInfo.InvariantCulture) ?? "an unknown time";
+
+    /// <summary>A field's value from the latest event (by <see cref="EventOrdering"/>) that carries it.</summary>
+    internal struct Latest
     {
-        var distinct = values.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (distinct.Count > 1)
+        private IncomingEvent? _from;
+
+        public string? Value { get; private set; }
+
+        public void Offer(IncomingEvent e, string? value)
         {
-            anomalies.Add(new Anomaly(code, $"events name different {what}: {string.Join(", ", distinct)}"));
+            if (value is not null && (_from is null || EventOrdering.Compare(e, _from) > 0))
+            {
+                _from = e;
+                Value = value;
+            }
         }
     }
 
-    internal static string Format(DateTimeOffset? time) =>
-        time?.ToString("O", CultureInfo.InvariantCulture) ?? "an unknown time";
+    /// <summary>The distinct values a field takes across events; more than one is an anomaly.</summary>
+    internal struct Distinct
+    {
+        private string? _first;
+        private SortedSet<string>? _all;
+
+        public void Add(string? value)
+        {
+            if (value is null || string.Equals(value, _first, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (_first is null)
+            {
+                _first = value;
+                return;
+            }
+
+            _all ??= new SortedSet<string>(StringComparer.Ordinal) { _first };
+            _all.Add(value);
+        }
+
+        public readonly void Report(List<Anomaly> anomalies, string code, string what)
+        {
+            if (_all is { Count: > 1 })
+            {
+                anomalies.Add(new Anomaly(code, $"events name different {what}: {string.Join(", ", _all)}"));
+            }
+        }
+    }
 }

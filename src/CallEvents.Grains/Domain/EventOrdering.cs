@@ -13,34 +13,6 @@ internal static class EventOrdering
         return byTime != 0 ? byTime : left.DedupKey.CompareTo(right.DedupKey);
     }
 
-    /// <summary>The latest event by <see cref="Compare"/>, or null for none.</summary>
-    public static IncomingEvent? Latest(IEnumerable<IncomingEvent> events)
-    {
-        IncomingEvent? latest = null;
-        foreach (var e in events)
-        {
-            if (latest is null || Compare(e, latest) > 0)
-            {
-                latest = e;
-            }
-        }
-
-        return latest;
-    }
-
-    /// <summary>The value of <paramref name="select"/> on the latest event where it is not null.</summary>
-    public static T? LatestValue<T>(IEnumerable<IncomingEvent> events, Func<IncomingEvent, T?> select)
-        where T : class =>
-        Latest(events.Where(e => select(e) is not null)) is { } latest ? select(latest) : null;
-
-    /// <summary>The earliest provider time among the events, or null when none carries one.</summary>
-    public static DateTimeOffset? EarliestTime(IEnumerable<IncomingEvent> events) =>
-        events.Select(e => e.ProviderTime).Where(t => t.HasValue).Min();
-
-    /// <summary>The latest provider time among the events, or null when none carries one.</summary>
-    public static DateTimeOffset? LatestTime(IEnumerable<IncomingEvent> events) =>
-        events.Select(e => e.ProviderTime).Where(t => t.HasValue).Max();
-
     /// <summary>
     /// Rule 4's tie-break: failure wins only with a strictly later provider time than success.
     /// An unknown time loses to any known one.

@@ -234,7 +234,7 @@ public sealed class CallGrain : Grain, ICallGrain
             case CallPhase.Queued or CallPhase.Placed or CallPhase.Started:
                 return (StallReason.NotEnded, snapshot.FirstReceivedAt, snapshot.FirstReceivedAt + _lifecycle.EndDeadline);
             case CallPhase.Ended when snapshot.Outcome == CallOutcome.Succeeded && _lifecycle.ExpectsPca(snapshot.Source):
-                var since = state.Events.Where(e => CallReconciler.PhasesOf(e).Contains(CallPhase.Ended)).Min(e => e.ReceivedAt);
+                var since = state.Events.Where(e => CallReconciler.Sets(e, CallPhase.Ended)).Min(e => e.ReceivedAt);
                 return (StallReason.EndedWithoutPca, since, since + _lifecycle.PcaDeadline);
             default:
                 return null;

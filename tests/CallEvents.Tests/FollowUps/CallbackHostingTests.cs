@@ -1,3 +1,4 @@
+using CallEvents.FollowUps;
 using CallEvents.FollowUps.Callbacks;
 using CallEvents.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,6 +7,15 @@ using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace CallEvents.Tests.FollowUps;
+
+/// <summary>A follow-up that decides nothing: it shows an emission went out.</summary>
+[ImplicitStreamSubscription(StreamNamespaces.CallPcaReady)]
+public sealed class ObservingFollowUpGrain(CallEvents.FollowUps.FollowUpServices services) : CallEvents.FollowUps.FollowUpGrain(services)
+{
+    protected override Task<CallEvents.FollowUps.FollowUpPlan?> DecideAsync(LifecycleEvent lifecycleEvent) => Task.FromResult<CallEvents.FollowUps.FollowUpPlan?>(null);
+
+    protected override Task ExecuteAsync(ScheduledActionRecord action, CancellationToken cancellationToken) => Task.CompletedTask;
+}
 
 /// <summary>
 /// A silo composed from the grains' registration alone (<c>AddCallEventProcessing</c>, no follow-up registered) does
@@ -34,6 +44,20 @@ public sealed class UnregisteredFollowUpTests(UnregisteredFollowUpTests.Processi
         var classes = host.Services.GetRequiredService<IOptions<GrainTypeOptions>>().Value.Classes;
         Assert.Contains(typeof(CallCallbackFollowUpGrain), classes);
         Assert.Contains(typeof(WorkflowCallbackFollowUpGrain), classes);
+    }
+
+    [Fact]
+    public async Task Without_a_rule_for_a_namespace_its_emissions_do_not_activate_the_callback_grains()
+    {
+        // No callback rules; a follow-up of the test's own consumes PCA-ready emissions, so they do go out.
+        await using var host = await HostInstance.StartAsync(null, $"unconsumed-{Guid.NewGuid():N}", configureSilo: silo => silo.AddFollowUpGrain<ObservingFollowUpGrain>());
+        var callId = $"c-{Guid.NewGuid():N}";
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await host.PostAsync("subverse", FixtureFiles.SubVerseCall("call.completed", callId, new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero)))).StatusCode);
+        await FollowUpFixture.WaitForFollowUpsAsync(host, $"/calls/subverse/{callId}/follow-ups", f => FollowUpFixture.Decisions(f).Count == 1, "the observing follow-up's decision");
+
+        var statistics = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        Assert.Contains(statistics, s => s.GrainType.Contains(nameof(ObservingFollowUpGrain), StringComparison.Ordinal) && s.ActivationCount > 0);
+        Assert.DoesNotContain(statistics, s => s.GrainType.Contains(nameof(CallCallbackFollowUpGrain), StringComparison.Ordinal) && s.ActivationCount > 0);
     }
 
     /// <summary>

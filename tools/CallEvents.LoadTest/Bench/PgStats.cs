@@ -82,7 +82,12 @@ public static class PgStats
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var read = new NpgsqlCommand(
-            "SELECT graintypestring, count(*), coalesce(avg(octet_length(payloadbinary)), 0)::float8, coalesce(max(octet_length(payloadbinary)), 0) FROM orleansstorage GROUP BY graintypestring ORDER BY 2 DESC",
+            """
+            SELECT split_part(stream, '|', 1), count(*),
+                   coalesce(avg(octet_length(data) + coalesce(octet_length(payload), 0)), 0)::float8,
+                   coalesce(max(octet_length(data) + coalesce(octet_length(payload), 0)), 0)
+            FROM callevents_journal GROUP BY 1 ORDER BY 2 DESC
+            """,
             connection);
         var list = new List<StorageSize>();
         await using var reader = await read.ExecuteReaderAsync();

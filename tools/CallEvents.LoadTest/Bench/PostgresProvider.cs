@@ -30,7 +30,9 @@ public sealed class PostgresProvider : IAsyncDisposable
     public bool IsThrowaway => _server is not null && _connectionString is null;
 
     public string Describe() => IsThrowaway
-        ? "throwaway PostgreSQL (initdb; fsync=off, synchronous_commit=off, full_page_writes=off)"
+        ? Durable
+            ? "throwaway PostgreSQL (initdb; fsync=on, synchronous_commit=on, full_page_writes=on)"
+            : "throwaway PostgreSQL (initdb; fsync=off, synchronous_commit=off, full_page_writes=off)"
         : "PostgreSQL given by --postgres";
 
     /// <summary>
@@ -38,7 +40,13 @@ public sealed class PostgresProvider : IAsyncDisposable
     /// <paramref name="separateDatabases"/> and a connection string, databases are created on that server (the
     /// user needs CREATEDB) and dropped at the end.
     /// </summary>
-    public static async Task<PostgresProvider> StartAsync(string spec, bool separateDatabases, bool statements, TextWriter log)
+    /// <param name="spec"><c>auto</c> or a connection string.</param>
+    /// <param name="separateDatabases">Create a database per subject.</param>
+    /// <param name="statements">Enable pg_stat_statements on a throwaway server.</param>
+    /// <param name="log">Progress output.</param>
+    /// <param name="fsync">A throwaway server commits durably (<c>fsync=on</c>, <c>synchronous_commit=on</c>,
+    /// <c>full_page_writes=on</c>) instead of the test fixture's fast, non-durable settings.</param>
+    public static async Task<PostgresProvider> StartAsync(string spec, bool separateDatabases, bool statements, TextWriter log, bool fsync = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(log);
@@ -57,17 +65,20 @@ public sealed class PostgresProvider : IAsyncDisposable
         Environment.SetEnvironmentVariable(PostgresServer.ExternalServerVariable, null);
         await log.WriteLineAsync("starting a throwaway PostgreSQL server (initdb)...");
         var server = await PostgresServer.CreateAsync();
+        if (fsync)
+        {
+            // ALTER SYSTEM settings win over the command-line ones the fixture starts the server with.
+            await ExecuteAsync(server.AdminConnectionString, "ALTER SYSTEM SET fsync = on", "ALTER SYSTEM SET synchronous_commit = on", "ALTER SYSTEM SET full_page_writes = on");
+            await server.StopAsync();
+            await server.StartAsync();
+        }
+
         var enabled = false;
         if (statements && StatementsLibraryInstalled())
         {
             try
             {
-                await using (var connection = new NpgsqlConnection(server.AdminConnectionString))
-                {
-                    await connection.OpenAsync();
-                    await using var alter = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", connection);
-                    await alter.ExecuteNonQueryAsync();
-                }
+                await ExecuteAsync(server.AdminConnectionString, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
 
                 // shared_preload_libraries is read at server start only.
                 await server.StopAsync();
@@ -89,7 +100,21 @@ public sealed class PostgresProvider : IAsyncDisposable
             }
         }
 
-        return new PostgresProvider(server, null, server.AdminConnectionString, enabled);
+        return new PostgresProvider(server, null, server.AdminConnectionString, enabled) { Durable = fsync };
+    }
+
+    /// <summary>Whether the throwaway server was started with durable commits.</summary>
+    public bool Durable { get; private init; }
+
+    private static async Task ExecuteAsync(string connectionString, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>A database for one subject of the run (a new one on a throwaway or CREATEDB server).</summary>

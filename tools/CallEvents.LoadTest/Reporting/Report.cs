@@ -122,6 +122,37 @@ public sealed record MedianSummary(string Name, int Runs, double EventsPerSecond
 public sealed record StateSizeReport(string Entity, IReadOnlyList<int> BytesAfterEachEvent, int RawPayloadBytes);
 
 /// <summary>The benchmark's headline figures.</summary>
+/// <summary>The goal figures of a bench run (all from the same run).</summary>
+/// <param name="GrainDurableToPgbench">(d) grain API on PostgreSQL ÷ (c) pgbench single-row upsert tps.</param>
+/// <param name="HttpDurableToBaseline">(a) HTTP on PostgreSQL ÷ (b) the hand-written Npgsql endpoint.</param>
+/// <param name="MemoryToTrivialCeiling">(e) grain API in memory ÷ (f) the trivial-grain ceiling.</param>
+/// <param name="PgTransactionsPerDelivery">PostgreSQL transactions (commits + rollbacks) per acknowledged delivery of (a).</param>
+/// <param name="GrainPgTransactionsPerDelivery">The same for (d).</param>
+/// <param name="AllocatedKiBPerDelivery">Bytes allocated by the whole process (load generator included) per acknowledged delivery of (e), in KiB.</param>
+/// <param name="OpenLoopP99Ms">p99 of (a) in open loop at half its closed-loop throughput.</param>
+/// <param name="WalBytes1000NodeEvents">WAL written for 1,000 node events of ~0.9 KB into one execution.</param>
+/// <param name="Last250ToFirst250">Wall time of the last 250 of those events ÷ the first 250.</param>
+/// <param name="EmbeddedResidentBytesPerCall">Embedded mode: resident memory per stored call after idle.</param>
+/// <param name="EmbeddedHeapBytesPerCall">Embedded mode: managed heap per stored call after idle.</param>
+public sealed record BenchRatios(
+    double? GrainDurableToPgbench,
+    double HttpDurableToBaseline,
+    double MemoryToTrivialCeiling,
+    double? PgTransactionsPerDelivery,
+    double? GrainPgTransactionsPerDelivery,
+    double? AllocatedKiBPerDelivery,
+    double OpenLoopP99Ms,
+    long? WalBytes1000NodeEvents,
+    double? Last250ToFirst250,
+    double? EmbeddedResidentBytesPerCall,
+    double? EmbeddedHeapBytesPerCall);
+
+/// <summary>Write amplification of one entity.</summary>
+public sealed record WalReport(int Events, long PayloadBytes, long WalBytes, double First250Ms, double Last250Ms, double LastToFirst);
+
+/// <summary>Memory retained by the embedded journal.</summary>
+public sealed record MemoryReport(int StoredCalls, long Deliveries, long ResidentBytes, long HeapBytes, double ResidentBytesPerCall, double HeapBytesPerCall);
+
 public sealed record BenchSummary
 {
     public required int Concurrency { get; init; }
@@ -153,6 +184,27 @@ public sealed record BenchSummary
     public double HalfLoadP99Ms { get; init; }
 
     public IReadOnlyList<PgBenchResult> PgBenchRuns { get; init; } = [];
+
+    /// <summary>(d) the grain API on PostgreSQL, closed loop: median events/s.</summary>
+    public double GrainDurableEventsPerSecond { get; init; }
+
+    /// <summary>(e) the grain API in memory (the embedded journal), closed loop: median events/s.</summary>
+    public double GrainMemoryEventsPerSecond { get; init; }
+
+    /// <summary>(f) a no-op grain activated every 4 calls, same silo and loop: median calls/s.</summary>
+    public double TrivialCeilingPerSecond { get; init; }
+
+    /// <summary>Concurrency of (e) and (f).</summary>
+    public int MemoryConcurrency { get; init; }
+
+    /// <summary>Write amplification of one execution with 1,000 node events (measured once per bench).</summary>
+    public WalReport? Wal { get; init; }
+
+    /// <summary>Embedded mode's memory per stored call (measured once per bench).</summary>
+    public MemoryReport? Memory { get; init; }
+
+    /// <summary>The figures the performance goals are stated in, from this run.</summary>
+    public required BenchRatios Ratios { get; init; }
 }
 
 /// <summary>Everything a run of the tool wrote: report.json is this, report.md its rendering.</summary>

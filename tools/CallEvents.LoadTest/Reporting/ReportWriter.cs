@@ -86,9 +86,33 @@ public static class ReportWriter
                 ? Invariant($"  (c) pgbench single-row upsert .............. {tps,10:N0} tps        a/c = {bench.RatioOursToPgBench:0.00}")
                 : "  (c) pgbench: not found");
             text.AppendLine(Invariant($"  (a) open loop at {bench.HalfLoadRate:N0}/s (half of max): p50 {bench.HalfLoadP50Ms:0.00} ms, p99 {bench.HalfLoadP99Ms:0.00} ms"));
+            text.AppendLine(Invariant($"  (d) grain API on PostgreSQL ................ {bench.GrainDurableEventsPerSecond,10:N0} events/s"));
+            text.AppendLine(Invariant($"  (e) grain API in memory, c={bench.MemoryConcurrency} ........... {bench.GrainMemoryEventsPerSecond,10:N0} events/s"));
+            text.AppendLine(Invariant($"  (f) trivial-grain ceiling, c={bench.MemoryConcurrency} ......... {bench.TrivialCeilingPerSecond,10:N0} calls/s"));
+            text.AppendLine("goal figures:");
+            foreach (var (name, value) in Goals(bench.Ratios))
+            {
+                text.AppendLine(Invariant($"  {name,-58} {value}"));
+            }
         }
 
         return text.ToString();
+    }
+
+    private static IEnumerable<(string Name, string Value)> Goals(BenchRatios r)
+    {
+        static string N(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+        yield return ("grain API on PostgreSQL ÷ pgbench (d/c)", N(r.GrainDurableToPgbench, "0.00"));
+        yield return ("HTTP on PostgreSQL ÷ hand-written endpoint (a/b)", N(r.HttpDurableToBaseline, "0.00"));
+        yield return ("PostgreSQL transactions per delivery, HTTP (a)", N(r.PgTransactionsPerDelivery, "0.000"));
+        yield return ("PostgreSQL transactions per delivery, grain API (d)", N(r.GrainPgTransactionsPerDelivery, "0.000"));
+        yield return ("open-loop p99 at half of the HTTP maximum (ms)", N(r.OpenLoopP99Ms, "0.0"));
+        yield return ("grain API in memory ÷ trivial-grain ceiling (e/f)", N(r.MemoryToTrivialCeiling, "0.00"));
+        yield return ("allocated per delivery, grain API in memory (KiB)", N(r.AllocatedKiBPerDelivery, "0.0"));
+        yield return ("WAL for 1,000 node events of ~0.9 KB (bytes)", N(r.WalBytes1000NodeEvents, "N0"));
+        yield return ("last 250 of those ÷ first 250 (wall time)", N(r.Last250ToFirst250, "0.00"));
+        yield return ("embedded: resident memory per stored call (bytes)", N(r.EmbeddedResidentBytesPerCall, "N0"));
+        yield return ("embedded: managed heap per stored call (bytes)", N(r.EmbeddedHeapBytesPerCall, "N0"));
     }
 
     private static string Markdown(LoadTestReport report)
@@ -168,6 +192,15 @@ public static class ReportWriter
             foreach (var run in bench.PgBenchRuns)
             {
                 md.AppendLine(Invariant($"- `{run.Command}`: {run.Tps:N0} tps, latency average {run.LatencyAverageMs:0.000} ms"));
+            }
+
+            md.AppendLine(Invariant($"- (d) grain API on PostgreSQL: {bench.GrainDurableEventsPerSecond:N0} events/s; (e) grain API in memory (c={bench.MemoryConcurrency}): {bench.GrainMemoryEventsPerSecond:N0} events/s; (f) trivial-grain ceiling: {bench.TrivialCeilingPerSecond:N0} calls/s"));
+            md.AppendLine();
+            md.AppendLine("| goal figure | this run |");
+            md.AppendLine("|---|---:|");
+            foreach (var (name, value) in Goals(bench.Ratios))
+            {
+                md.AppendLine($"| {name} | {value} |");
             }
         }
 

@@ -68,8 +68,7 @@ internal sealed class Cli
 
     private readonly Option<string[]> _hostArgs = new("--host-arg") { Description = "extra argument for the in-process host (repeatable)", HelpName = "ARG" };
 
-    private readonly Option<string> _storage = Choice("--storage", "profiling: 'null' is grain storage that stores nothing (the grains' cost without the storage provider)", "memory", "null");
-    private readonly Option<string> _reminders = Choice("--reminders", "profiling: 'local' is a dictionary reminder table instead of Orleans' single-grain in-memory table", "grain", "local");
+    private readonly Option<string> _fsync = Choice("--fsync", "a throwaway PostgreSQL commits durably ('on': fsync, synchronous_commit, full_page_writes) or fast ('off', as the test fixture)", "off", "on");
 
     private readonly Option<int> _seconds = Number<int>("--seconds", "S", "measured seconds per subject (plus --warmup)", Defaults.BenchSeconds, 1);
     private readonly Option<bool> _noPgStats = new("--no-pg-stats") { Description = "do not enable pg_stat_statements on the throwaway server" };
@@ -110,7 +109,7 @@ internal sealed class Cli
             (_warmup, [Grain, Http, Bench]), (_repeat, [Grain, Http, Bench]), (_prewarm, [Grain, Http, Bench]),
             (_killSiloAt, [Grain]), (_retries, [Grain, Http, Bench]), (_retryBaseMs, [Grain, Http, Bench]), (_timeoutMs, [Grain, Http, Bench]),
             (_silos, [Grain]), (_postgres, [Grain, Http, Bench]), (_urls, [Http]), (_headers, [Http]), (_queryHeaders, [Http]),
-            (_hostArgs, [Http, Bench]), (_storage, [Grain]), (_reminders, [Grain]),
+            (_hostArgs, [Http, Bench]), (_fsync, [Grain, Http, Bench]),
             (_seconds, [Bench]), (_noPgStats, [Grain, Http, Bench]),
             (_out, [Grain, Http, Bench]), (_noVerify, [Grain, Http, Bench]), (_verifyParallelism, [Grain, Http, Bench]),
             (_settle, [Grain, Http, Bench]), (_quiet, [Grain, Http, Bench]),
@@ -142,11 +141,6 @@ internal sealed class Cli
             if (result.GetValue(_killSiloAt) is not null && result.GetValue(_silos) < 2)
             {
                 result.AddError("--kill-silo-at needs --silos 2 or more (the primary silo is never killed)");
-            }
-
-            if (Given(result, _postgres) && (result.GetValue(_storage) == "null" || result.GetValue(_reminders) == "local"))
-            {
-                result.AddError("--storage null and --reminders local replace the in-memory providers; they cannot be used with --postgres");
             }
         });
 
@@ -206,7 +200,7 @@ internal sealed class Cli
             Repeat = result.GetValue(_repeat),
             BenchSeconds = result.GetValue(_seconds),
             Prewarm = result.GetValue(_prewarm),
-            Profiling = new ProfilingSwitches(result.GetValue(_storage) == "null", result.GetValue(_reminders) == "local"),
+            Fsync = result.GetValue(_fsync) == "on",
             PgStats = !result.GetValue(_noPgStats),
             Out = result.GetValue(_out) ?? new CommandLine { Mode = mode }.Out,
             Verify = !result.GetValue(_noVerify),

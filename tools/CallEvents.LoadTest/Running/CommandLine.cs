@@ -40,10 +40,10 @@ public sealed record CommandLine
     /// <summary>Seconds of unmeasured load on a throwaway cluster/host first, so the JIT has tiered up (0: none).</summary>
     public double Prewarm { get; init; }
 
-    /// <summary>Grain-mode profiling experiments (<c>--storage null</c>, <c>--reminders local</c>).</summary>
-    public Targets.ProfilingSwitches Profiling { get; init; } = new();
-
     public bool PgStats { get; init; } = true;
+
+    /// <summary>Start the throwaway PostgreSQL with durable commits (<c>--fsync on</c>).</summary>
+    public bool Fsync { get; init; }
 
     public string Out { get; init; } = Path.Combine("artifacts", "loadtest", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 

@@ -11,6 +11,9 @@ namespace CallEvents.LoadTest.Running;
 /// <summary>The three modes: grain, http and bench.</summary>
 public static class Modes
 {
+    /// <summary>Concurrency of the in-memory subjects (e) and (f): enough in flight to keep one silo's scheduler busy.</summary>
+    private const int MemoryConcurrency = 256;
+
     private const string TallyNote =
         "follow-ups: the tool's TallyFollowUpGrain (a no-action follow-up, as a user's would be) is registered, so every PCA-ready call and finished workflow execution also costs an emission, a decision write and a confirmation, all part of the measured load";
 
@@ -66,7 +69,7 @@ public static class Modes
         var runs = new List<RunReport>();
         IReadOnlyList<StateSizeReport> sizes = [];
         var notes = new List<string>();
-        await using var postgres = cli.Postgres is null ? null : await PostgresProvider.StartAsync(cli.Postgres, separateDatabases: false, cli.PgStats, log);
+        await using var postgres = cli.Postgres is null ? null : await PostgresProvider.StartAsync(cli.Postgres, separateDatabases: false, cli.PgStats, log, cli.Fsync);
         if (cli.Shape.KillSiloAt is not null && postgres is null)
         {
             const string Warning = "memory storage lives in grains of the silos: killing a silo loses the state its storage grains held, so acknowledged events can be lost (use --postgres for a durable kill test)";
@@ -74,11 +77,11 @@ public static class Modes
             await log.WriteLineAsync("warning: " + Warning);
         }
 
-        var storage = (postgres is null ? "memory" : $"PostgreSQL ({postgres.Describe()})") + cli.Profiling.Describe();
+        var storage = postgres is null ? "memory" : $"PostgreSQL ({postgres.Describe()})";
         if (cli.Prewarm > 0)
         {
             var prewarmDatabase = postgres is null ? null : await postgres.DatabaseAsync("loadtest_prewarm");
-            var warm = await GrainCluster.StartAsync(cli.Silos, prewarmDatabase, cli.Profiling);
+            var warm = await GrainCluster.StartAsync(cli.Silos, prewarmDatabase);
             try
             {
                 var shape = cli.Shape with { Duration = TimeSpan.FromSeconds(cli.Prewarm), KillSiloAt = null, Progress = false, WarmupSeconds = 0 };
@@ -95,7 +98,7 @@ public static class Modes
         {
             var connectionString = postgres is null ? null : await postgres.DatabaseAsync("loadtest_grain");
             await log.WriteLineAsync($"starting a {cli.Silos}-silo in-process cluster ({storage})...");
-            var cluster = await GrainCluster.StartAsync(cli.Silos, connectionString, cli.Profiling);
+            var cluster = await GrainCluster.StartAsync(cli.Silos, connectionString);
             Driven driven;
             DatabaseProbe? probe;
             try
@@ -132,7 +135,7 @@ public static class Modes
     {
         var runs = new List<RunReport>();
         var notes = new List<string>();
-        await using var postgres = cli.Urls.Count == 0 && cli.Postgres is not null ? await PostgresProvider.StartAsync(cli.Postgres, separateDatabases: false, cli.PgStats, log) : null;
+        await using var postgres = cli.Urls.Count == 0 && cli.Postgres is not null ? await PostgresProvider.StartAsync(cli.Postgres, separateDatabases: false, cli.PgStats, log, cli.Fsync) : null;
         if (cli.Prewarm > 0)
         {
             var prewarmDatabase = postgres is null ? null : await postgres.DatabaseAsync("loadtest_prewarm");
@@ -208,7 +211,8 @@ public static class Modes
         var pgbenchRuns = new List<PgBenchResult>();
         var notes = new List<string>();
         var pgbench = PgBench.Find();
-        await using var postgres = await PostgresProvider.StartAsync(cli.Postgres ?? "auto", separateDatabases: true, cli.PgStats, log);
+        var ceilings = new List<double>();
+        await using var postgres = await PostgresProvider.StartAsync(cli.Postgres ?? "auto", separateDatabases: true, cli.PgStats, log, cli.Fsync);
         if (cli.Prewarm > 0)
         {
             // Unmeasured load on both endpoints first, so the first measured repeat is not the JIT's.
@@ -293,13 +297,87 @@ public static class Modes
                 runs.Add(closedReport);
                 runs.Add(openReport);
             }
+
+            // (d) the grain API on PostgreSQL, same concurrency: what the journal does without HTTP in front.
+            {
+                var database = await postgres.DatabaseAsync("bench_grain");
+                await log.WriteLineAsync($"(d) starting a one-silo cluster on PostgreSQL{suffix}...");
+                var cluster = await GrainCluster.StartAsync(1, database);
+                DatabaseProbe? probe = null;
+                RunReport report;
+                try
+                {
+                    probe = await DatabaseProbe.StartAsync(postgres, database);
+                    var driven = await DriveAsync($"(d) grain API on PostgreSQL{suffix}", new GrainTarget(() => cluster.Factories, cli.Timeout), null, workload, closed, cli, "PostgreSQL (journal)", 1, log, cancellationToken, probe is null ? null : probe.CaptureStatementsAsync);
+                    report = driven.Report;
+                }
+                finally
+                {
+                    await cluster.DisposeAsync();
+                }
+
+                if (probe is not null)
+                {
+                    report = report with { Database = await probe.FinishAsync(database, report.Acknowledged) };
+                }
+
+                runs.Add(report);
+            }
+
+            // (e) the grain API in memory (the embedded journal), and (f) the ceiling: a no-op grain on the same silo.
+            {
+                await log.WriteLineAsync($"(e, f) starting a one-silo memory cluster{suffix}...");
+                var cluster = await GrainCluster.StartAsync(1, null);
+                try
+                {
+                    var memoryShape = closed with { Concurrency = MemoryConcurrency };
+                    var driven = await DriveAsync($"(e) grain API in memory{suffix}", new GrainTarget(() => cluster.Factories, cli.Timeout), null, workload, memoryShape, cli, "memory (embedded journal)", 1, log, cancellationToken);
+                    runs.Add(driven.Report);
+                    var ceiling = await DriveAsync($"(f) trivial-grain ceiling{suffix}", new GrainTarget(() => cluster.Factories, cli.Timeout, trivial: true), null, workload, memoryShape, cli with { Verify = false }, "none (a no-op grain)", 1, log, cancellationToken);
+                    ceilings.Add(ceiling.Report.EventsPerSecond);
+                    runs.Add(ceiling.Report);
+                }
+                finally
+                {
+                    await cluster.DisposeAsync();
+                }
+            }
         }
+
+        // Measured once, after the repeats, when nothing else runs on the server or in the process.
+        var wal = await WalProbe.MeasureAsync(postgres, log, cancellationToken);
+        var memory = await MemoryProbe.MeasureAsync(cli, log, cancellationToken);
 
         var oursRuns = runs.Where(r => r.Name.StartsWith("(a) our ingress, closed", StringComparison.Ordinal)).ToList();
         var openRuns = runs.Where(r => r.Name.StartsWith("(a) our ingress, open", StringComparison.Ordinal)).ToList();
         var baselineRuns = runs.Where(r => r.Name.StartsWith("(b)", StringComparison.Ordinal)).ToList();
+        var grainRuns = runs.Where(r => r.Name.StartsWith("(d)", StringComparison.Ordinal)).ToList();
+        var memoryRuns = runs.Where(r => r.Name.StartsWith("(e)", StringComparison.Ordinal)).ToList();
+        var pgTps = pgbenchRuns.Count == 0 ? (double?)null : Median(pgbenchRuns.Select(r => r.Tps));
+        var grainRate = Median(grainRuns.Select(r => r.EventsPerSecond));
+        var memoryRate = Median(memoryRuns.Select(r => r.EventsPerSecond));
+        var ceilingRate = Median(ceilings);
+        var ratios = new BenchRatios(
+            pgTps is { } tps && tps > 0 ? grainRate / tps : null,
+            Median(baselineRuns.Select(r => r.EventsPerSecond)) is var b and > 0 ? Median(oursRuns.Select(r => r.EventsPerSecond)) / b : 0,
+            ceilingRate > 0 ? memoryRate / ceilingRate : 0,
+            MedianOrNull(oursRuns.Select(r => r.Database?.TransactionsPerDelivery)),
+            MedianOrNull(grainRuns.Select(r => r.Database?.TransactionsPerDelivery)),
+            MedianOrNull(memoryRuns.Select(r => r.Process is { } p && r.Acknowledged > 0 ? p.AllocatedMiB * 1024 / r.Acknowledged : (double?)null)),
+            Median(openRuns.Select(r => r.Latency.P99Ms)),
+            wal.WalBytes,
+            wal.LastToFirst,
+            memory.ResidentBytesPerCall,
+            memory.HeapBytesPerCall);
         var bench = new BenchSummary
         {
+            GrainDurableEventsPerSecond = grainRate,
+            GrainMemoryEventsPerSecond = memoryRate,
+            TrivialCeilingPerSecond = ceilingRate,
+            MemoryConcurrency = MemoryConcurrency,
+            Wal = wal,
+            Memory = memory,
+            Ratios = ratios,
             Concurrency = concurrency,
             Seconds = cli.BenchSeconds,
             Postgres = postgres.Describe(),
@@ -316,6 +394,12 @@ public static class Modes
         notes.Add("the (a) and (b) database profiles count the whole run, both loops of (a) included");
         notes.Add("(a): " + TallyNote);
         return Assemble(cli, runs, [], notes, bench);
+    }
+
+    private static double? MedianOrNull(IEnumerable<double?> values)
+    {
+        var present = values.OfType<double>().ToList();
+        return present.Count == 0 ? null : Median(present);
     }
 
     private static LoadTestReport Assemble(CommandLine cli, List<RunReport> runs, IReadOnlyList<StateSizeReport> sizes, List<string> notes, BenchSummary? bench) => new()

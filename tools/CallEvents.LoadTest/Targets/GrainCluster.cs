@@ -12,16 +12,6 @@ using OrleansSiloOptions = Orleans.Configuration.SiloOptions;
 
 namespace CallEvents.LoadTest.Targets;
 
-/// <summary>Profiling experiments that replace Orleans' in-memory providers (grain mode, memory storage only).</summary>
-public sealed record ProfilingSwitches(bool NullStorage = false, bool LocalReminders = false)
-{
-    public string Describe() => (NullStorage, LocalReminders) switch
-    {
-        (false, false) => string.Empty,
-        _ => $" [profiling: {string.Join(", ", new[] { NullStorage ? "no-op storage" : null, LocalReminders ? "dictionary reminder table" : null }.OfType<string>())}]",
-    };
-}
-
 /// <summary>
 /// N real silos in this process, each its own host on free loopback ports, composed as the service's silo is
 /// (<see cref="CallEventSiloBuilderExtensions.AddCallEventSilo"/>: memory grain storage and reminders, or PostgreSQL
@@ -35,7 +25,6 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string? _postgresConnectionString;
-    private readonly ProfilingSwitches _profiling;
     private readonly IReadOnlyDictionary<string, string?>? _settings;
     private readonly string _clusterId = "load-" + Guid.NewGuid().ToString("N")[..8];
     private readonly Lock _gate = new();
@@ -44,10 +33,9 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
     private IPEndPoint? _primary;
     private int _started;
 
-    private GrainCluster(string? postgresConnectionString, ProfilingSwitches profiling, IReadOnlyDictionary<string, string?>? settings)
+    private GrainCluster(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings)
     {
         _postgresConnectionString = postgresConnectionString;
-        _profiling = profiling;
         _settings = settings;
     }
 
@@ -88,12 +76,11 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
 
     /// <param name="silos">Silos to start.</param>
     /// <param name="postgresConnectionString">PostgreSQL for membership, state and reminders; null: memory, as the embedded host.</param>
-    /// <param name="profiling">Profiling experiments: <c>storage=null</c>, <c>reminders=local</c> (never quoted as the service's figures).</param>
     /// <param name="settings">Configuration for the silos (e.g. <c>Lifecycle:RepublishAfter</c>), as a host's <c>--Section:Key=value</c>.</param>
-    public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, ProfilingSwitches? profiling = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<GrainCluster> StartAsync(int silos, string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
-        var cluster = new GrainCluster(postgresConnectionString, profiling ?? new ProfilingSwitches(), settings);
+        var cluster = new GrainCluster(postgresConnectionString, settings);
         try
         {
             // The primary first: in memory mode the others join through the membership table it holds.
@@ -199,10 +186,6 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
                 silo.AddCallEventSilo(_postgresConnectionString);
                 silo.UseCallEventClustering(options, mode, primary);
                 silo.Configure<OrleansSiloOptions>(o => o.SiloName = name);
-                if (mode == StorageMode.Embedded)
-                {
-                    ReplaceMemoryProviders(silo);
-                }
 
                 silo.AddFollowUpGrain<TallyFollowUpGrain>();
             });
@@ -229,19 +212,6 @@ public sealed class GrainCluster : IAsyncDisposable, IFaultInjector
         }
     }
 
-    private void ReplaceMemoryProviders(ISiloBuilder silo)
-    {
-        // Registered after AddCallEventSilo's memory providers, so these are the ones resolved.
-        if (_profiling.NullStorage)
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(Names.GrainStorage, (_, _) => new NullGrainStorage());
-        }
-
-        if (_profiling.LocalReminders)
-        {
-            silo.Services.AddSingleton<IReminderTable>(LocalReminderTable.Shared);
-        }
-    }
 
     // Some of a silo's services can only be disposed asynchronously.
     private static async Task ReleaseAsync(IHost host)

@@ -14,7 +14,10 @@ namespace CallEvents.LoadTest.Targets;
 /// Each call has the ingress deadline (4 s by default); a timeout or a cluster error is an uncertain attempt.
 /// Reads give the snapshot and the decisions of the cluster's <see cref="TallyFollowUpGrain"/> for the key.
 /// </summary>
-public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, TimeSpan timeout) : IDeliveryTarget
+/// <param name="factories">The live silos' grain factories.</param>
+/// <param name="timeout">The per-attempt deadline.</param>
+/// <param name="trivial">Deliver to the bench's no-op <see cref="Bench.ITrivialGrain"/> instead (the ceiling).</param>
+public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, TimeSpan timeout, bool trivial = false) : IDeliveryTarget
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
@@ -55,7 +58,8 @@ public sealed class GrainTarget(Func<IReadOnlyList<IGrainFactory>> factories, Ti
         var grains = silos[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)silos.Count)];
         try
         {
-            var call = incoming.Entity == EntityKind.Call
+            var call = trivial ? grains.GetGrain<Bench.ITrivialGrain>(GrainKeys.Call(incoming.Source, incoming.EntityId)).IngestAsync(incoming)
+                : incoming.Entity == EntityKind.Call
                 ? grains.GetGrain<ICallGrain>(GrainKeys.Call(incoming.Source, incoming.EntityId)).IngestAsync(incoming)
                 : grains.GetGrain<IWorkflowExecutionGrain>(GrainKeys.Workflow(incoming.Source, incoming.EntityId)).IngestAsync(incoming);
             var result = await call.WaitAsync(timeout, cancellationToken);
