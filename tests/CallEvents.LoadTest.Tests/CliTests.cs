@@ -100,7 +100,7 @@ public sealed partial class CliTests
     [InlineData("grain --kill-silo-at 5 --silos 1", "--kill-silo-at needs --silos 2 or more")]
     [InlineData("grain --rate 100 --concurrency 8", "--rate and --concurrency cannot be used together")]
     [InlineData("grain --fsync maybe", "--fsync")]
-    [InlineData("grain --storage disk", "Argument 'disk' not recognized")]
+    [InlineData("grain --fsync maybe-not", "Argument 'maybe-not' not recognized")]
     [InlineData("grain --url http://127.0.0.1:5080", "Unrecognized command or argument '--url'")]
     [InlineData("http --kill-silo-at 5", "Unrecognized command or argument '--kill-silo-at'")]
     [InlineData("http --url 127.0.0.1:5080", "--url expects an absolute http(s) URL, not '127.0.0.1:5080'")]
