@@ -1,5 +1,6 @@
 using CallEvents.Ingress;
 using CallEvents.Ingress.Security;
+using CallEvents.OperatorConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,7 @@ public static class CallEventWebSurface
         app.UseWebhookSecurity();
         app.MapWebhookIngress();
         app.MapCallQueryApi();
+        app.MapOperatorConsole();
         app.MapGet("/", (HostMode hostMode) => TypedResults.Ok(new { service = "call-event processor", mode = hostMode.Describe() }));
         return app;
     }
