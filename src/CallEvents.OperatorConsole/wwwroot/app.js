@@ -23,6 +23,7 @@ let timer = null;
 let running = null;
 let flashMessage = null;
 let signInMessage = null;
+let returnTo = null;
 const lastLists = { calls: '#/calls', workflows: '#/workflows' };
 
 const live = {
@@ -46,6 +47,12 @@ const context = {
     return message;
   },
   listHash(kind) { return lastLists[kind]; },
+  /** Where to go once signed in: the page the operator was sent away from, else the page asked for, else the list. */
+  signedIn() {
+    const target = returnTo ?? (location.hash && location.hash !== '#/signin' ? location.hash : '#/calls');
+    returnTo = null;
+    context.navigate(target);
+  },
   refreshNow() { return refresh(); },
   handleError,
 };
@@ -141,6 +148,7 @@ function handleError(error) {
   if (status === 401) {
     session.signOut();
     signInMessage = 'The service refused the operator key (401). Sign in again.';
+    returnTo = location.hash;
     context.navigate('#/signin');
     return;
   }

@@ -1,6 +1,6 @@
 // Building the page. Every value that came from the service (and so, often, from a webhook sender) is put in the
-// DOM as a text node or an attribute value, never parsed as HTML: h() has no way to set innerHTML, refuses event
-// handler attributes and accepts only in-page links.
+// DOM as a text node or an attribute value, never parsed as markup: h() cannot set markup, refuses event handler
+// attributes and accepts only in-page links.
 
 /**
  * h('tag', {class, testid, text, on: {event: fn}, ...attributes}, ...children): an element whose children are

@@ -131,9 +131,10 @@ export function listView(main, context, route) {
       ];
       return h('tr', { testid: 'row', 'data-key': item.key }, cells);
     });
-    replace(results, h('table', { class: 'list', testid: 'list' },
+    // A very long value scrolls inside the table's box, never the page.
+    replace(results, h('div', { class: 'table-scroll' }, h('table', { class: 'list', testid: 'list' },
       h('thead', null, h('tr', null, header.map((title) => h('th', { scope: 'col' }, title)))),
-      h('tbody', null, rows)));
+      h('tbody', null, rows))));
   }
 
   function flags(item) {

@@ -31,8 +31,7 @@ export function signInView(main, context, message) {
     try {
       await api('calls?limit=1', { key });
       session.signIn(key);
-      const target = location.hash && location.hash !== '#/signin' ? location.hash : '#/calls';
-      context.navigate(target);
+      context.signedIn();
     } catch (error) {
       note.textContent = error.status === 401
         ? (key ? 'That key was refused (401).' : 'This service needs an operator key (401).')
