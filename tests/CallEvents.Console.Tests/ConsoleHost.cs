@@ -6,8 +6,9 @@ using CallEvents.TestSupport;
 namespace CallEvents.ConsoleTests;
 
 /// <summary>
-/// A real host (embedded mode) with an operator key, open webhooks, and a callback on every PCA-ready call aimed at a
-/// <see cref="FailingReceiver"/>; two quick attempts, so a callback fails within moments while the receiver fails.
+/// A real host (embedded mode) with an operator key, open webhooks, and callbacks aimed at a <see cref="FailingReceiver"/>:
+/// an hour after a Verbex call is PCA-ready, and at once for any other (two quick attempts, so such a callback fails
+/// within moments while the receiver fails).
 /// </summary>
 public sealed class ConsoleHost : IAsyncDisposable
 {
@@ -41,7 +42,12 @@ public sealed class ConsoleHost : IAsyncDisposable
                     "--FollowUps:MaxAttempts=2",
                     "--FollowUps:FirstRetryDelay=00:00:00.050",
                     $"--FollowUps:Callbacks:DefaultUrl={receiver.Url}/pca",
-                    "--FollowUps:Callbacks:Rules:0:Name=crm-update",
+                    // Verbex calls get a callback an hour later (one to cancel); every other PCA-ready call, one now.
+                    "--FollowUps:Callbacks:Rules:0:Name=verbex-review",
+                    "--FollowUps:Callbacks:Rules:0:On=PcaReady",
+                    "--FollowUps:Callbacks:Rules:0:Source=verbex",
+                    "--FollowUps:Callbacks:Rules:0:Delay=01:00:00",
+                    "--FollowUps:Callbacks:Rules:1:Name=crm-update",
                     "--Logging:LogLevel:Polly=Error",
                 ],
             });

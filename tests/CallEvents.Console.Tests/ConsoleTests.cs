@@ -80,9 +80,34 @@ public sealed class ConsoleTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task A_scheduled_callback_can_be_cancelled_and_a_workflow_execution_opened_from_its_list()
+    public async Task A_scheduled_callback_is_cancelled_from_the_call_page()
     {
-        // Only calls have a callback rule here; a workflow execution shows its own page and no follow-ups.
+        var callId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24];
+        var key = $"verbex/{callId}";
+        await Console.PostAsync(SampleEvents.Create(EventKind.VerbexCallStarted, callId, T0));
+        await Console.PostAsync(SampleEvents.Create(EventKind.VerbexCallEnded, callId, T0.AddMinutes(4)));
+        await Console.PostAsync(SampleEvents.Create(EventKind.VerbexPcaCompleted, callId, T0.AddMinutes(5)));
+        await Console.WaitForActionAsync(key, "Scheduled");
+
+        var console = await ConsolePage.OpenAsync(browser, Console);
+        await console.SignInAsync();
+        await console.GoAsync($"/calls/{key}");
+        var action = console.ByTestId("action");
+        await Expect(action.GetByTestId("action-status")).ToHaveTextAsync("Scheduled");
+        await Expect(action.GetByTestId("action-retry")).ToHaveCountAsync(0);
+        await action.GetByTestId("action-cancel").ClickAsync();
+        await Expect(action.GetByTestId("action-status")).ToHaveTextAsync("Cancelled");
+        await Expect(action.GetByTestId("action-cancel")).ToHaveCountAsync(0);
+        await Expect(console.ByTestId("entity-message")).ToContainTextAsync("Cancelled");
+        Assert.Empty(Console.Receiver.AnsweredFor(key));
+
+        console.AssertNoErrors();
+        await console.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_workflow_execution_opens_from_its_list_with_its_own_snapshot()
+    {
         var executionId = $"exec_{Guid.NewGuid():N}";
         await Console.PostAsync(SampleEvents.Create(EventKind.WorkflowInQueue, executionId, T0));
         await Console.PostAsync(SampleEvents.Create(EventKind.WorkflowStarted, executionId, T0.AddSeconds(5)));
@@ -96,6 +121,8 @@ public sealed class ConsoleTests(BrowserFixture browser)
         await Expect(console.ByTestId("snapshot-status")).ToHaveTextAsync("Failed");
         await Expect(console.ByTestId("snapshot-facts")).ToContainTextAsync("node_3 timed out");
         await Expect(console.ByTestId("event")).ToHaveCountAsync(3);
+
+        // No callback rule answers workflow emissions on this host.
         await Expect(console.ByTestId("no-follow-ups")).ToBeVisibleAsync();
         await console.ByTestId("back").ClickAsync();
         await Expect(console.ByTestId("tab-workflows")).ToHaveAttributeAsync("aria-current", "page");
