@@ -1,6 +1,7 @@
 using CallEvents.Ingress;
 using CallEvents.Ingress.OpenApi;
 using CallEvents.Ingress.Security;
+using CallEvents.OperatorConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +49,7 @@ public static class CallEventWebSurface
         app.UseWebhookSecurity();
         app.MapWebhookIngress();
         app.MapCallQueryApi();
+        app.MapOperatorConsole();
         app.MapGet("/", (HostMode hostMode) => TypedResults.Ok(new ServiceDescription("call-event processor", hostMode.Describe())))
             .WithName("GetService")
             .WithTags("Service")

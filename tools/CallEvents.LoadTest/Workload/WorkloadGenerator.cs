@@ -1,13 +1,12 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text.Json;
+using CallEvents.Samples;
 
 namespace CallEvents.LoadTest.Workload;
 
 /// <summary>
 /// Makes provider traffic: calls (Verbex: CallStarted, CallEnded, pcaCompleted; SubVerse: in_queue, placed,
 /// completed with analysis, or a failure) and workflow executions (in_queue, started, K node executions,
-/// completed), with bodies shaped like the provider guides' examples (shared/fixtures). Deliveries of a window of
+/// completed), with bodies from the shared sample generator (<see cref="ProviderBodies"/>). Deliveries of a window of
 /// entities are interleaved; an entity's deliveries may be shuffled and redelivered. Thread-safe; entities are
 /// created lazily so long runs keep only the model, not every body, in memory.
 /// </summary>
@@ -16,7 +15,6 @@ public sealed class WorkloadGenerator
     private static readonly DateTimeOffset BaseTime = new(2025, 12, 8, 10, 0, 0, TimeSpan.Zero);
     private static readonly string[] Organizations = [.. Enumerable.Range(0, 8).Select(i => new Guid(i + 1, 0x0105, 0x4c5e, 0x8d, 0x67, 0xc3, 0xc2, 0x99, 0x80, 0x56, (byte)i).ToString())];
     private static readonly string[] Sentiments = ["positive", "neutral", "negative"];
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     private readonly WorkloadOptions _options;
     private readonly Random _random;
@@ -128,7 +126,7 @@ public sealed class WorkloadGenerator
         var callId = string.Create(CultureInfo.InvariantCulture, $"{_runTag}{n:x16}");
         var organizationId = Organizations[_random.Next(Organizations.Length)];
         var agentId = NewGuid().ToString();
-        var startedUs = ToUnixMicroseconds(start) + _random.Next(1_000_000);
+        var startedUs = ProviderBodies.ToUnixMicroseconds(start) + _random.Next(1_000_000);
         var endedUs = startedUs + (30L + _random.Next(600)) * 1_000_000 + _random.Next(1_000_000);
         var pcaUs = endedUs + (1L + _random.Next(30)) * 1_000_000 + _random.Next(1_000_000);
         var kinds = new (EventKind Kind, long Us)[] { (EventKind.VerbexCallStarted, startedUs), (EventKind.VerbexCallEnded, endedUs), (EventKind.VerbexPcaCompleted, pcaUs) };
@@ -137,33 +135,10 @@ public sealed class WorkloadGenerator
         var bodies = new List<(EventModel Model, byte[] Body, KeyValuePair<string, string>[] Headers)>();
         foreach (var (kind, us) in kinds)
         {
-            var model = new EventModel { Kind = kind, ProviderTime = DateTimeOffset.UnixEpoch.AddTicks(us * 10) };
-            var traceId = NewGuid().ToString();
-            var body = Json(w =>
-            {
-                w.WriteString("organizationId", organizationId);
-                w.WriteString("traceId", traceId);
-                w.WriteString("eventName", EventNames.Of(kind));
-                w.WriteNumber("timestamp", us / 1_000_000m);
-                w.WriteStartObject("payload");
-                w.WriteString("call_id", callId);
-                w.WriteString("agent_id", agentId);
-                w.WriteString("status", "success");
-                if (kind == EventKind.VerbexPcaCompleted)
-                {
-                    w.WriteString("reason", "success");
-                    w.WriteNumber("timestamp", us / 1000 - 500);
-                }
-
-                w.WriteEndObject();
-            });
-            KeyValuePair<string, string>[] headers =
-            [
-                new("User-Agent", "ReactorNetty/1.1.13"),
-                new("X-Webhook-Event", EventNames.Of(kind)),
-                new("X-Webhook-Traceid", traceId),
-                new("X-Webhook-Timestamp", model.ProviderTime.AddMilliseconds(15).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)),
-            ];
+            var e = new VerbexEvent(kind, organizationId, NewGuid().ToString(), us, callId, agentId);
+            var model = new EventModel { Kind = kind, ProviderTime = e.ProviderTime };
+            var body = ProviderBodies.Verbex(e);
+            var headers = ProviderBodies.VerbexHeaders(kind, e.TraceId, model.ProviderTime);
             events.Add(model);
             bodies.Add((model, body, headers));
         }
@@ -177,7 +152,7 @@ public sealed class WorkloadGenerator
         var callId = string.Create(CultureInfo.InvariantCulture, $"call_{_runTag}_{n}");
         var agent = _random.Next(20);
         var customer = string.Create(CultureInfo.InvariantCulture, $"+9198{_random.Next(10_000_000, 99_999_999)}");
-        var queued = TruncateToMs(start.AddMilliseconds(_random.Next(1000)));
+        var queued = ProviderBodies.TruncateToMs(start.AddMilliseconds(_random.Next(1000)));
         var placed = queued.AddMilliseconds(500 + _random.Next(20_000));
         var finished = placed.AddSeconds(30 + _random.Next(600)).AddMilliseconds(_random.Next(1000));
         var duration = (int)(finished - placed).TotalSeconds;
@@ -203,45 +178,8 @@ public sealed class WorkloadGenerator
         foreach (var (kind, time, reason) in plan)
         {
             var model = new EventModel { Kind = kind, ProviderTime = time, Reason = reason };
-            var completed = kind == EventKind.SubVerseCompleted;
-            var body = Json(w =>
-            {
-                w.WriteString("eventType", EventNames.Of(kind));
-                w.WriteString("createdAt", IsoMs(time));
-                w.WriteStartObject("data");
-                w.WriteString("callId", callId);
-                w.WriteString("customerNumber", customer);
-                w.WriteString("callStatus", CallStatus(kind));
-                w.WriteString("botNumber", "+918045678901");
-                w.WriteString("agentId", string.Create(CultureInfo.InvariantCulture, $"agent_{agent}"));
-                w.WriteString("agentName", "Customer Support Agent");
-                w.WriteNumber("callDuration", completed ? duration : 0);
-                w.WriteString("callDirection", "outbound");
-                w.WriteString("callTime", IsoMs(placed));
-                w.WriteString("transcript", completed ? "Agent: Hello, this is a call about your order. Customer: Thanks, all good." : string.Empty);
-                if (completed)
-                {
-                    // Only call.completed carries an analysis: on it, the analysis is what makes the call PCA-ready.
-                    w.WriteStartObject("analysis");
-                    w.WriteString("sentiment", sentiment);
-                    w.WriteString("summary", "Customer inquiry resolved successfully");
-                    w.WriteStartObject("customFields");
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-
-                w.WriteString("recordingUrl", string.Create(CultureInfo.InvariantCulture, $"https://recordings.subverseai.com/{callId}.mp3"));
-                if (kind == EventKind.SubVerseErrored)
-                {
-                    w.WriteString("errorMessage", reason);
-                }
-                else if (reason is not null)
-                {
-                    w.WriteString("reason", reason);
-                }
-
-                w.WriteEndObject();
-            });
+            var body = ProviderBodies.SubVerseCall(new SubVerseCallEvent(
+                kind, time, callId, customer, string.Create(CultureInfo.InvariantCulture, $"agent_{agent}"), placed, duration, sentiment, reason));
             events.Add(model);
             bodies.Add((model, body, []));
         }
@@ -255,7 +193,7 @@ public sealed class WorkloadGenerator
         var n = _workflowsCreated++;
         var executionId = string.Create(CultureInfo.InvariantCulture, $"exec_{_runTag}_{n}");
         var workflow = _random.Next(50);
-        var queued = TruncateToMs(BaseTime.AddMilliseconds(n * 211 + _random.Next(211)));
+        var queued = ProviderBodies.TruncateToMs(BaseTime.AddMilliseconds(n * 211 + _random.Next(211)));
         var started = queued.AddMilliseconds(200 + _random.Next(5000));
         var nodes = _options.NodesPerWorkflow;
         var plan = new List<(EventKind Kind, DateTimeOffset Time, string? Node, int Executed)>
@@ -278,40 +216,8 @@ public sealed class WorkloadGenerator
         foreach (var (kind, at, node, executed) in plan)
         {
             var model = new EventModel { Kind = kind, ProviderTime = at, NodeName = node };
-            var done = kind == EventKind.WorkflowCompleted;
-            var body = Json(w =>
-            {
-                w.WriteString("eventType", EventNames.Of(kind));
-                w.WriteString("createdAt", IsoMs(at));
-                w.WriteStartObject("data");
-                w.WriteString("workflowId", string.Create(CultureInfo.InvariantCulture, $"wf_{workflow}"));
-                w.WriteString("workflowName", "Order Confirmation Campaign");
-                w.WriteString("executionId", executionId);
-                w.WriteString("status", EventNames.Of(kind)["workflow.".Length..]);
-                if (node is not null)
-                {
-                    w.WriteString("nodeName", node);
-                }
-
-                w.WriteString("startedAt", IsoMs(started));
-                if (done)
-                {
-                    w.WriteString("completedAt", IsoMs(at));
-                }
-                else
-                {
-                    w.WriteNull("completedAt");
-                }
-
-                w.WriteNumber("duration", done ? (int)(at - started).TotalSeconds : 0);
-                w.WriteNumber("nodesExecuted", executed);
-                w.WriteStartObject("results");
-                w.WriteNumber("callsMade", executed * 2);
-                w.WriteNumber("emailsSent", executed * 2);
-                w.WriteNumber("successRate", 0.9);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            });
+            var body = ProviderBodies.Workflow(new WorkflowEvent(
+                kind, at, string.Create(CultureInfo.InvariantCulture, $"wf_{workflow}"), executionId, started, node, executed));
             events.Add(model);
             bodies.Add((model, body, []));
         }
@@ -380,33 +286,4 @@ public sealed class WorkloadGenerator
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes);
     }
-
-    private static byte[] Json(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(768);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static string CallStatus(EventKind kind) => kind switch
-    {
-        EventKind.SubVerseInQueue => "in_queue",
-        EventKind.SubVersePlaced => "call_placed",
-        EventKind.SubVerseCompleted => "completed",
-        EventKind.SubVerseErrored => "errored",
-        EventKind.SubVerseCanceled => "canceled",
-        _ => "expired",
-    };
-
-    private static long ToUnixMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
-
-    private static DateTimeOffset TruncateToMs(DateTimeOffset time) => new(time.Ticks - time.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-
-    private static string IsoMs(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
