@@ -4,7 +4,7 @@ using CallEvents.LoadTest.Running;
 
 namespace CallEvents.LoadTest;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project tools/CallEvents.LoadTest -- &lt;grain|http|bench&gt; [options]</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project tools/CallEvents.LoadTest -- &lt;grain|http|bench|search&gt; [options]</c>.</summary>
 public static class Program
 {
     /// <summary>0: every verdict passed; 1: bad arguments or a run that could not complete; 2: a verdict failed.</summary>

@@ -149,6 +149,7 @@ internal sealed class Cli
             grain,
             http,
             bench,
+            CallEvents.LoadTest.Bench.SearchBench.Create(),
         };
     }
 
