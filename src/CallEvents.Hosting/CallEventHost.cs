@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,13 @@ public static class CallEventHost
     /// </summary>
     public const int ConfigurationErrorExitCode = 78;
 
+    /// <summary>
+    /// Where HTTP listens when nothing says otherwise: loopback only. Any of <c>Urls</c> (<c>--urls</c>, <c>URLS</c>,
+    /// <c>ASPNETCORE_URLS</c>, a settings file), <c>HTTP_PORTS</c> / <c>HTTPS_PORTS</c> (<c>ASPNETCORE_HTTP_PORTS</c>, set
+    /// by the official container images) replaces it.
+    /// </summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
     /// <summary>Builds the host from command-line arguments and the usual configuration sources.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--Section:Key=value</c>).</param>
     /// <param name="configure">Runs first, on the web application builder (add services, configuration).</param>
@@ -30,14 +39,22 @@ public static class CallEventHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"])
+            && string.IsNullOrWhiteSpace(builder.Configuration["http_ports"])
+            && string.IsNullOrWhiteSpace(builder.Configuration["https_ports"]))
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrls);
+        }
+
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
         var mode = HostMode.StorageFor(connectionString);
 
+        builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
         builder.UseOrleans(silo =>
         {
-            var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
             silo.AddCallEventSilo(connectionString);
-            silo.UseCallEventClustering(options, mode);
+            silo.ConfigureCallEventClustering(SiloOptionsAsBound(builder.Configuration), mode);
             configureSilo?.Invoke(silo);
         });
         builder.AddCallEventWebSurface(mode);
@@ -105,22 +122,70 @@ public static class CallEventHost
         return 0;
     }
 
-    /// <summary>The one line that reports an options validation failure, or null for any other exception.</summary>
+    /// <summary>
+    /// The silo options as configured, to compose the silo with; when a value does not even convert (a port that is not
+    /// a number), the defaults: startup validation binds the section again and reports the key.
+    /// </summary>
+    private static SiloOptions SiloOptionsAsBound(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return new SiloOptions();
+        }
+    }
+
+    /// <summary>
+    /// The one line that reports an options validation failure (or a configuration value that does not convert to its
+    /// option's type), or null for any other exception.
+    /// </summary>
     private static string? ConfigurationProblem(Exception exception)
     {
-        IEnumerable<OptionsValidationException> failures = exception switch
+        IEnumerable<IEnumerable<string>> failures = exception switch
         {
-            OptionsValidationException single => [single],
+            OptionsValidationException single => [single.Failures],
+            _ when ConversionFailure(exception) is { } conversion => [[conversion]],
             AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
-                many.InnerExceptions.Cast<OptionsValidationException>(),
+                many.InnerExceptions.Cast<OptionsValidationException>().Select(e => e.Failures),
             _ => [],
         };
         var messages = failures
-            .SelectMany(f => f.Failures)
+            .SelectMany(f => f)
             .Select(m => string.Join(' ', m.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
             .Where(m => m.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .ToList();
         return messages.Count == 0 ? null : $"Configuration error, the host did not start: {string.Join("; ", messages)}";
+    }
+
+    /// <summary>
+    /// The configuration binder's "Failed to convert configuration value '…' at 'Section:Key' to type '…'", worded like
+    /// the validators' messages (key first); null for anything else.
+    /// </summary>
+    private static string? ConversionFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is InvalidOperationException && e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(e.Message, "at '(?<key>[^']+)' to type '(?<type>[^']+)'");
+                return match.Success
+                    ? $"{match.Groups["key"].Value} is not a valid {Friendly(match.Groups["type"].Value)}."
+                    : e.Message;
+            }
+        }
+
+        return null;
+
+        static string Friendly(string type) => type switch
+        {
+            "System.Int32" or "System.Int64" => "whole number",
+            "System.Boolean" or "System.Nullable`1[System.Boolean]" => "boolean (true or false)",
+            "System.TimeSpan" => "time span (hh:mm:ss)",
+            _ => type,
+        };
     }
 }
