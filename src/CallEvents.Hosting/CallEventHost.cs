@@ -1,3 +1,4 @@
+using CallEvents.Hosting.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,11 @@ public static class CallEventHost
             var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
             silo.AddCallEventSilo(connectionString);
             silo.UseCallEventClustering(options, mode);
+            if (builder.Configuration.GetValue("Dashboard:Enabled", true))
+            {
+                silo.AddCallEventDashboard();
+            }
+
             configureSilo?.Invoke(silo);
         });
         builder.AddCallEventWebSurface(mode);
