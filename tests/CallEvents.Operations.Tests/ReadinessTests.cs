@@ -58,7 +58,7 @@ public sealed class ReadinessTests(PostgresFixture postgres)
     [Fact]
     public async Task Stopping_the_host_turns_it_not_ready_and_new_webhooks_get_503_with_Retry_After()
     {
-        await using var host = await LoopbackHost.StartAsync(new LoopbackHostOptions { Args = ["--Shutdown:DrainDelay=00:00:20", "--Shutdown:Timeout=00:00:40"] });
+        await using var host = await LoopbackHost.StartAsync(new LoopbackHostOptions { Args = ["--Shutdown:DrainDelay=00:00:10", "--Shutdown:Timeout=00:00:20"] });
         var stopping = host.App.StopAsync();
         await Wait.UntilAsync(async () => (await ReadyAsync(host)).Status == HttpStatusCode.ServiceUnavailable, Patience, "/health/ready to answer 503 once stopping");
         var (_, body) = await ReadyAsync(host);
