@@ -129,8 +129,13 @@ public enum IngestStatus
 }
 
 /// <summary>The grain's answer to one delivery.</summary>
+/// <param name="Status">What the grain did.</param>
+/// <param name="EventCount">Distinct events the entity holds.</param>
+/// <param name="Detail">Why nothing was stored, when so.</param>
+/// <param name="Late">An accepted event of a lower phase than the entity's status (marked late in its history).</param>
 [GenerateSerializer, Immutable, Alias("callevents.IngestResult")]
 public sealed record IngestResult(
     [property: Id(0)] IngestStatus Status,
     [property: Id(1)] int EventCount,
-    [property: Id(2)] string? Detail = null);
+    [property: Id(2)] string? Detail = null,
+    [property: Id(3)] bool Late = false);

@@ -118,6 +118,7 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         FollowUpMessages.Decided(_logger, item.Key, item.Namespace, decision.Summary);
         if (action is not null)
         {
+            CountAction("scheduled");
             RunOnTime(action);
         }
 
@@ -239,7 +240,16 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
         }
 
         var attempts = action.Attempts.ToBuilder();
-        var succeeded = await RunAsync(action, attempts);
+        bool succeeded;
+        using (var activity = CallEventsTelemetry.Source.StartActivity("callevents.followup.action"))
+        {
+            activity?.SetTag("callevents.followup", FollowUpName);
+            activity?.SetTag("callevents.action", action.Name);
+            succeeded = await RunAsync(action, attempts);
+            activity?.SetStatus(succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+        }
+
+        CountAction(succeeded ? "succeeded" : "failed");
         var entry = new FollowUpEntry
         {
             Action = action with
@@ -256,6 +266,12 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
             FollowUpMessages.OutcomeNotStored(_logger, _key, id);
         }
     }
+
+    private void CountAction(string stage) =>
+        CallEventsTelemetry.FollowUpActions.Add(
+            1,
+            new KeyValuePair<string, object?>("callevents.followup", FollowUpName),
+            new KeyValuePair<string, object?>("callevents.stage", stage));
 
     /// <summary>A timer runs the action on time while this activation lives; the stored due time covers the rest.</summary>
     private void RunOnTime(ScheduledActionRecord action) =>
@@ -274,6 +290,7 @@ public abstract class FollowUpGrain : Grain, IFollowUpGrain, IStreamSubscription
                 async token =>
                 {
                     var number = attempts.Count + 1;
+                    CountAction("attempted");
                     var started = Time.GetUtcNow();
                     var clock = Stopwatch.StartNew();
                     try

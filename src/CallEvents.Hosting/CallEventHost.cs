@@ -1,3 +1,4 @@
+using CallEvents.Hosting.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -55,6 +56,11 @@ public static class CallEventHost
         {
             silo.AddCallEventSilo(connectionString);
             silo.ConfigureCallEventClustering(SiloOptionsAsBound(builder.Configuration), mode);
+            if (builder.Configuration.GetValue("Dashboard:Enabled", true))
+            {
+                silo.AddCallEventDashboard();
+            }
+
             configureSilo?.Invoke(silo);
         });
         builder.AddCallEventWebSurface(mode);

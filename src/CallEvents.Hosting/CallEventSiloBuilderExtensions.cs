@@ -52,6 +52,9 @@ public static class CallEventSiloBuilderExtensions
 
         silo.AddCallEventProcessing();
         silo.AddCallbackFollowUps();
+
+        // A grain call continues the trace of whoever made it (the webhook's HTTP request, a stream event's producer).
+        silo.AddActivityPropagation();
         return silo;
     }
 

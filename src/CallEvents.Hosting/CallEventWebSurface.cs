@@ -1,9 +1,11 @@
+using CallEvents.Hosting.Operations;
 using CallEvents.Ingress;
 using CallEvents.Ingress.OpenApi;
 using CallEvents.Ingress.Security;
 using CallEvents.OperatorConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CallEvents.Hosting;
@@ -30,6 +32,7 @@ public static class CallEventWebSurface
         builder.Services.AddCallEventEdge();
         builder.Services.AddSingleton(new HostMode(mode));
         builder.Services.AddHostedService<StartupBanner>();
+        builder.AddCallEventOperations(mode == StorageMode.PostgreSql ? builder.Configuration.GetConnectionString(CallEventHost.ConnectionStringName) : null);
         return builder;
     }
 
@@ -55,6 +58,7 @@ public static class CallEventWebSurface
             .WithTags("Service")
             .WithSummary("The service's name and storage mode (no credentials needed)");
         app.MapCallEventOpenApi();
+        app.MapCallEventOperations();
         return app;
     }
 }

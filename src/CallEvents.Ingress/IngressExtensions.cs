@@ -28,6 +28,7 @@ public static class IngressExtensions
         services.AddCallEventClock();
         services.AddSingleton<IProviderAdapter, VerbexAdapter>();
         services.AddSingleton<IProviderAdapter, SubVerseAdapter>();
+        services.TryAddSingleton<ServiceDrain>();
         services.AddSingleton<GrainGateway>();
         services.AddSingleton<WebhookPipeline>();
         services.AddWebhookSecurity();

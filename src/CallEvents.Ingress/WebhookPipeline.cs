@@ -17,6 +17,7 @@ public sealed class WebhookPipeline(
     IEnumerable<IProviderAdapter> adapters,
     GrainGateway gateway,
     Security.WebhookGuard guard,
+    ServiceDrain drain,
     IOptions<IngressOptions> options,
     [FromKeyedServices(CallEventClock.Key)] TimeProvider time,
     ILogger<WebhookPipeline> logger)
@@ -30,7 +31,10 @@ public sealed class WebhookPipeline(
 
     private readonly Dictionary<string, IProviderAdapter> _adapters = adapters.ToDictionary(a => a.Source, StringComparer.Ordinal);
 
-    /// <summary>Handles one delivery for <paramref name="source"/>.</summary>
+    /// <summary>
+    /// Handles one delivery for <paramref name="source"/>, and counts it by source, event type and outcome with the
+    /// time to its answer (<see cref="CallEventsTelemetry.Deliveries"/>, <see cref="CallEventsTelemetry.AcknowledgementDuration"/>).
+    /// </summary>
     public async Task<IResult> HandleAsync(string source, HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -39,9 +43,38 @@ public sealed class WebhookPipeline(
             return Answers.NotFound($"There is no webhook endpoint for source '{source}'.");
         }
 
+        var tally = new DeliveryTally();
+        context.Features.Set(tally);
+        IResult? answer = null;
+        try
+        {
+            answer = await HandleAsync(adapter, tally, context);
+            return answer;
+        }
+        finally
+        {
+            // A delivery whose client went away (an exception out of the handler) is not counted: nobody got an answer.
+            if (answer is not null)
+            {
+                tally.Record(source, (answer as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK);
+            }
+        }
+    }
+
+    private async Task<IResult> HandleAsync(IProviderAdapter adapter, DeliveryTally tally, HttpContext context)
+    {
+        var source = adapter.Source;
+        if (drain.IsDraining)
+        {
+            // Shutting down: the provider retries, and its retry reaches a silo that is not leaving.
+            tally.Reason = "draining";
+            return Answers.Unavailable(context, options.Value.RetryAfterSeconds, "This instance is shutting down; retry later.");
+        }
+
         var request = context.Request;
         if (!IsJson(request))
         {
+            tally.Reason = "unsupported-media-type";
             return Answers.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "The body must be sent as Content-Type: application/json (UTF-8).");
         }
 
@@ -55,11 +88,13 @@ public sealed class WebhookPipeline(
         {
             // Broken framing (a bad chunk, a body shorter than its Content-Length, a trickle) is the client's fault.
             var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            tally.Reason = "unreadable-body";
             return Answers.Problem(status, "Unreadable body", "The request body could not be read as sent.");
         }
 
         if (body is null)
         {
+            tally.Reason = "too-large";
             return Answers.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {limit} bytes.");
         }
 
@@ -79,6 +114,7 @@ public sealed class WebhookPipeline(
         // The JSON reader checks structure, not the bytes inside strings; invalid UTF-8 would surface later as a crash.
         if (!System.Text.Unicode.Utf8.IsValid(body.Value.Span))
         {
+            tally.Reason = "invalid-payload";
             return Answers.BadField("$", "The body is not valid UTF-8.");
         }
 
@@ -86,6 +122,7 @@ public sealed class WebhookPipeline(
         // duplicate-key check, for a key), so refuse it before parsing.
         if (Security.HostileJson.HasUndecodableStrings(body.Value.Span, DocumentOptions.MaxDepth))
         {
+            tally.Reason = "invalid-payload";
             return Answers.BadField("$", "The body holds a string with an escaped lone UTF-16 surrogate, which is not text.");
         }
 
@@ -96,6 +133,7 @@ public sealed class WebhookPipeline(
         }
         catch (JsonException ex)
         {
+            tally.Reason = "invalid-json";
             return Answers.BadField("$", $"The body is not valid JSON: {JsonErrorSummary(ex)}");
         }
 
@@ -103,17 +141,20 @@ public sealed class WebhookPipeline(
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
+                tally.Reason = "invalid-payload";
                 return Answers.BadField("$", $"The body must be a JSON object, not {FieldReader.Describe(document.RootElement.ValueKind)}.");
             }
 
             var parsed = adapter.Parse(new WebhookRequest(body.Value, document.RootElement, request.Headers, time.GetUtcNow()));
             if (parsed.Problem is { } problem)
             {
+                tally.Reason = "invalid-payload";
                 IngressMessages.Rejected(logger, source, problem.Field);
                 return Answers.BadField(problem.Field, problem.Detail);
             }
 
             var incoming = parsed.Event!;
+            tally.EventType = incoming.Type == NormalizedEventType.Unknown ? DeliveryTally.Unrecognized : incoming.EventName;
             using var admission = guard.Admit(caller, incoming, context);
             if (admission.Refusal is { } refusal)
             {
@@ -121,6 +162,15 @@ public sealed class WebhookPipeline(
             }
 
             var outcome = await gateway.IngestAsync(admission.Event, context.RequestAborted);
+            (tally.Outcome, tally.Reason) = outcome switch
+            {
+                { Status: IngestStatus.Accepted, Late: true } => (DeliveryTally.Late, null),
+                { Status: IngestStatus.Accepted } => (DeliveryTally.Accepted, null),
+                { Status: IngestStatus.Duplicate } => (DeliveryTally.Duplicate, null),
+                { Status: IngestStatus.Unrecognized } => (DeliveryTally.Unrecognized, null),
+                { Status: IngestStatus.Refused } => (DeliveryTally.Unauthorized, "tenant-refused"),
+                _ => (DeliveryTally.Unavailable, "not-stored"),
+            };
             return outcome switch
             {
                 { Status: IngestStatus.Accepted } => TypedResults.Ok(new WebhookAnswer(true, false, incoming.EventName)),

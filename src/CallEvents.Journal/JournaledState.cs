@@ -20,6 +20,7 @@ public sealed partial class JournaledState<TState, TEntry>
     private readonly TState _empty;
     private readonly Func<TState, TEntry, int, TState> _apply;
     private readonly ILogger _logger;
+    private Action<TState?>? _adopted;
     private TState? _state;
     private int _sequence;
 
@@ -69,7 +70,9 @@ public sealed partial class JournaledState<TState, TEntry>
 
         _sequence = records.Count == 0 ? 0 : records[^1].Sequence;
         _storedDue = null;
-        return _state = state;
+        _state = state;
+        _adopted?.Invoke(state);
+        return state;
     }
 
     /// <summary>The state <paramref name="entry"/> leads to, written or not.</summary>
@@ -97,6 +100,7 @@ public sealed partial class JournaledState<TState, TEntry>
         _state = next;
         _sequence++;
         _storedDue = due ?? _storedDue;
+        _adopted?.Invoke(next);
         return true;
     }
 
@@ -120,6 +124,7 @@ public sealed partial class JournaledState<TState, TEntry>
         _state = next;
         _sequence++;
         _storedDue = DueChange.Clear;
+        _adopted?.Invoke(next);
         return true;
     }
 
@@ -145,7 +150,15 @@ public sealed partial class JournaledState<TState, TEntry>
     {
         _state = null;
         _storedDue = null;
+        _adopted?.Invoke(null);
     }
+
+    /// <summary>
+    /// Calls <paramref name="adopted"/> whenever this activation adopts a state (loaded, appended, erased) or forgets it
+    /// (null): for gauges that summarize the states held in memory.
+    /// </summary>
+    /// <param name="adopted">The observer; it must be cheap and must not throw.</param>
+    public void OnAdopted(Action<TState?> adopted) => _adopted = adopted;
 
     private async Task<bool> WriteAsync(JournalWrite write, string what)
     {

@@ -34,7 +34,11 @@ internal sealed class GroupCommitQueue<TRequest> : IAsyncDisposable
         _flush = flush;
         _failure = failure;
         _maxBatch = maxBatch;
-        _loop = Task.Run(RunAsync);
+        // The loop serves every caller: it must not inherit the execution context (the trace) of whoever created it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunAsync);
+        }
     }
 
     /// <summary>Queues a request; false once the queue is shutting down.</summary>

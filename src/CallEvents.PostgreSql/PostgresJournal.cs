@@ -29,6 +29,7 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
     private static readonly Histogram<int> GroupSize = Meter.CreateHistogram<int>("callevents.journal.flush.size", "{write}", "Writes per group commit.");
     private static readonly Histogram<double> FlushTime = Meter.CreateHistogram<double>("callevents.journal.flush.duration", "s", "Time of one group commit.");
     private static readonly Counter<long> FlushFailures = Meter.CreateCounter<long>("callevents.journal.flush.failures", "{flush}", "Group commits that failed (every write in them failed).");
+    private static readonly Counter<long> StorageFailures = Meter.CreateCounter<long>("callevents.journal.storage.failures", "{statement}", "Journal statements of any kind (writes, reads, searches, claims) that failed on storage trouble.");
     private static readonly Counter<long> Conflicts = Meter.CreateCounter<long>("callevents.journal.conflicts", "{write}", "Writes refused because another activation took the sequence number.");
 
     private readonly PostgresDurabilityDataSource _database;
@@ -58,8 +59,40 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
     public Task WriteAsync(JournalWrite write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var request = new WriteRequest(write);
-        return _writes.TryEnqueue(request) ? request.Completion : Task.FromException(ShuttingDown());
+
+        // One span per caller: its wait for the group commit that carries its write (a child of the grain call, so of
+        // the delivery's trace). The flush itself is a span of its own, linked to every write it carried.
+        var caller = Activity.Current;
+        var activity = CallEventsTelemetry.Source.StartActivity("callevents.journal.write", ActivityKind.Internal);
+        Activity.Current = caller;
+        activity?.SetTag("db.system.name", "postgresql");
+        var request = new WriteRequest(write, activity?.Context ?? caller?.Context ?? default);
+        if (!_writes.TryEnqueue(request))
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "shutting down");
+            activity?.Dispose();
+            return Task.FromException(ShuttingDown());
+        }
+
+        return activity is null ? request.Completion : TraceAsync(activity, request);
+    }
+
+    private static async Task TraceAsync(Activity activity, WriteRequest request)
+    {
+        try
+        {
+            await request.Completion;
+        }
+        catch (Exception ex)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            activity.SetTag("callevents.journal.batch.size", request.GroupSize);
+            activity.Dispose();
+        }
     }
 
     /// <inheritdoc/>
@@ -397,7 +430,30 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
 
         var applied = new bool[n];
         var clock = Stopwatch.StartNew();
-        await RunAsync<object?>(
+
+        // The flush belongs to no single delivery: a root span linked to each write it carries.
+        Activity.Current = null;
+        var links = group.Where(r => r.Caller != default).Select(r => new ActivityLink(r.Caller)).ToList();
+        using var activity = CallEventsTelemetry.Source.StartActivity("callevents.journal.flush", ActivityKind.Client, parentContext: default, links: links);
+        activity?.SetTag("db.system.name", "postgresql");
+        activity?.SetTag("callevents.journal.batch.size", n);
+        foreach (var request in group)
+        {
+            request.GroupSize = n;
+        }
+
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception ex)
+        {
+            FlushFailures.Add(1);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+
+        Task FlushAsync() => RunAsync<object?>(
             async connection =>
             {
                 await using var command = new NpgsqlCommand(WriteSql, connection) { CommandTimeout = StatementTimeoutSeconds };
@@ -430,6 +486,7 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
                 return null;
             },
             CancellationToken.None);
+
         GroupSize.Record(n);
         FlushTime.Record(clock.Elapsed.TotalSeconds);
         for (var i = 0; i < n; i++)
@@ -526,7 +583,7 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
-            FlushFailures.Add(1);
+            StorageFailures.Add(1);
             _outage.Failed(ex);
             throw Unavailable(ex);
         }
@@ -543,11 +600,17 @@ internal sealed partial class PostgresJournal : IJournal, IAsyncDisposable
             ? segment.Array
             : memory.ToArray();
 
-    private sealed class WriteRequest(JournalWrite write) : IGroupRequest
+    private sealed class WriteRequest(JournalWrite write, ActivityContext caller) : IGroupRequest
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public JournalWrite Write => write;
+
+        /// <summary>The span of the write's caller, which the flush links to.</summary>
+        public ActivityContext Caller => caller;
+
+        /// <summary>How many writes the group commit that carried this one held.</summary>
+        public int GroupSize { get; set; }
 
         public string? ExclusiveKey => write.Stream;
 

@@ -188,6 +188,9 @@ public sealed class LoopbackHost : IAsyncDisposable
             $"--Orleans:ClusterId={prepared.ClusterId}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans=Error",
+
+            // No pause between the stop signal and closing the listeners: tests stop hosts on purpose and often.
+            "--Shutdown:DrainDelay=00:00:00",
         ];
         if (options.ServiceId is not null)
         {

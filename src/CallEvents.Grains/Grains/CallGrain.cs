@@ -41,6 +41,7 @@ public sealed class CallGrain : Grain, ICallGrain
         _key = this.GetPrimaryKeyString();
         _log = new(journal, serializer, JournalStreams.Call(_key), EntityState.Empty, static (state, entry, sequence) => state.Apply(entry, sequence), logger);
         _outbox = new Outbox(consumers, logger, _key);
+        _log.OnAdopted(Outbox.ReportPending(_key));
         _limits = limits.Value;
         _lifecycle = lifecycle.Value;
         _time = time;
@@ -87,13 +88,14 @@ public sealed class CallGrain : Grain, ICallGrain
             return EntityIntake.NotStored(state);
         }
 
+        Outbox.Stored(entry.Emitted);
         _snapshot = (next, snapshot);
         if (_lifecycle.PublishAfterWrite)
         {
             await _outbox.PublishAsync(this.GetStreamProvider(Names.StreamProvider), entry.Emitted);
         }
 
-        return EntityIntake.Answer(incoming, next);
+        return EntityIntake.Answer(incoming, next, late);
     }
 
     /// <inheritdoc/>
@@ -183,6 +185,12 @@ public sealed class CallGrain : Grain, ICallGrain
             if (!await _log.AppendAsync(entry, next, null, IndexRow(flagged), new DueChange(NextDue(next, flagged, now)), "Lifecycle wake"))
             {
                 return; // the sweeper's lease brings the wake back
+            }
+
+            Outbox.Stored(entry.Emitted);
+            if (stall?.Flag is { } flaggedStall)
+            {
+                CallEventsTelemetry.Stalls.Add(1, new KeyValuePair<string, object?>("callevents.stall_reason", flaggedStall.Reason.ToString()));
             }
 
             state = next;
@@ -287,4 +295,11 @@ public sealed class CallGrain : Grain, ICallGrain
         Finished = snapshot.Status is CallPhase.PcaReady or CallPhase.Failed
             || (snapshot.Status == CallPhase.Ended && !_lifecycle.ExpectsPca(snapshot.Source)),
     };
+
+    /// <inheritdoc/>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        CallEventsTelemetry.Pending.Forget(_key);
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
 }

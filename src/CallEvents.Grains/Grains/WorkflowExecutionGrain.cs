@@ -39,6 +39,7 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
         _key = this.GetPrimaryKeyString();
         _log = new(journal, serializer, JournalStreams.Workflow(_key), EntityState.Empty, static (state, entry, sequence) => state.Apply(entry, sequence), logger);
         _outbox = new Outbox(consumers, logger, _key);
+        _log.OnAdopted(Outbox.ReportPending(_key));
         _limits = limits.Value;
         _lifecycle = lifecycle.Value;
         _time = time;
@@ -76,13 +77,14 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
             return EntityIntake.NotStored(state);
         }
 
+        Outbox.Stored(entry.Emitted);
         _snapshot = (next, snapshot);
         if (_lifecycle.PublishAfterWrite)
         {
             await _outbox.PublishAsync(this.GetStreamProvider(Names.StreamProvider), entry.Emitted);
         }
 
-        return EntityIntake.Answer(incoming, next);
+        return EntityIntake.Answer(incoming, next, late);
     }
 
     /// <inheritdoc/>
@@ -159,6 +161,7 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
                 return;
             }
 
+            Outbox.Stored(entry.Emitted);
             state = next;
         }
 
@@ -232,4 +235,11 @@ public sealed class WorkflowExecutionGrain : Grain, IWorkflowExecutionGrain
         EventCount = snapshot.EventCount,
         Finished = snapshot.Status is WorkflowPhase.Completed or WorkflowPhase.Failed,
     };
+
+    /// <inheritdoc/>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        CallEventsTelemetry.Pending.Forget(_key);
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
 }

@@ -54,8 +54,8 @@ internal static class EntityIntake
     public static IngestResult Refused(EntityState state) =>
         new(IngestStatus.Refused, state.Events.Count, "the entity belongs to another organization");
 
-    public static IngestResult Answer(IncomingEvent incoming, EntityState next) =>
-        new(incoming.Type == NormalizedEventType.Unknown ? IngestStatus.Unrecognized : IngestStatus.Accepted, next.Events.Count);
+    public static IngestResult Answer(IncomingEvent incoming, EntityState next, bool late = false) =>
+        new(incoming.Type == NormalizedEventType.Unknown ? IngestStatus.Unrecognized : IngestStatus.Accepted, next.Events.Count, Late: late);
 
     /// <summary>What to publish after a record: its new emissions and every one still awaiting a confirmation.</summary>
     public static IEnumerable<PendingEmission> ToPublish(EntityState next, EntityEntry entry) =>

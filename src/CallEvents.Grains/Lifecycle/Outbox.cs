@@ -45,6 +45,28 @@ internal sealed class Outbox(FollowUpRegistry consumers, ILogger logger, string 
             .Where(c => !consumers.ConsumersOf(p.Event.Namespace).Contains(c))
             .Select(c => new EmissionConfirmation(p.Event.EmissionId, c)))];
 
+    /// <summary>Counts the emissions of an entry that was just stored (<c>callevents.emissions.published</c>).</summary>
+    public static void Stored(IEnumerable<PendingEmission> emitted)
+    {
+        foreach (var emission in emitted)
+        {
+            CallEventsTelemetry.Emissions.Add(1, new KeyValuePair<string, object?>("callevents.namespace", emission.Event.Namespace));
+        }
+    }
+
+    /// <summary>The observer that keeps <see cref="CallEventsTelemetry.Pending"/> up to date with a grain's state.</summary>
+    public static Action<EntityState?> ReportPending(string key) => state =>
+    {
+        if (state is null)
+        {
+            CallEventsTelemetry.Pending.Forget(key);
+        }
+        else
+        {
+            CallEventsTelemetry.Pending.Report(key, state.Pending.Select(p => p.Event.EmittedAt));
+        }
+    };
+
     /// <summary>Publishes each emission on its namespace's stream; a failure leaves it pending for the next wake.</summary>
     public async Task PublishAsync(IStreamProvider streams, IEnumerable<PendingEmission> emissions)
     {

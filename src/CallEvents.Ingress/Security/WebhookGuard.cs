@@ -97,6 +97,8 @@ public sealed class WebhookGuard
             return Answers.Unauthorized();
         }
 
+        DeliveryTally.Of(context)?.Reason = "unverified-over-budget";
+
         return Answers.TooManyRequests(context, retryAfter);
     }
 
@@ -113,6 +115,8 @@ public sealed class WebhookGuard
         }
 
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        DeliveryTally.Of(context)?.Reason = "rate-limited";
+
         SecurityMessages.RateLimited(_logger, source, seconds);
         Summarize("over-rate-limit", "of verified senders were over their source's rate limit", source);
         return _policy.Options.Sources.TryGetValue(source, out var configured) && configured.OverloadStatusCode == StatusCodes.Status429TooManyRequests
@@ -138,6 +142,7 @@ public sealed class WebhookGuard
                 var claimed = Printable(incoming.OrganizationId);
                 SecurityMessages.TenantMismatch(_logger, incoming.Source, caller.Credential, claimed, tenant);
                 Summarize("tenant-mismatch", "named another organization than their credential's", incoming.Source);
+                DeliveryTally.Of(context)?.Reason = "tenant-mismatch";
                 return WebhookAdmission.Refused(incoming, Answers.Unauthorized());
             }
 
@@ -151,6 +156,7 @@ public sealed class WebhookGuard
         {
             SecurityMessages.EntityBusy(_logger, incoming.Source, incoming.EntityId, _policy.Options.Limits.MaxConcurrentPerEntity);
             Summarize("entity-busy", "found their entity at its in-flight limit (answered 503)", incoming.Source);
+            DeliveryTally.Of(context)?.Reason = "entity-busy";
             return WebhookAdmission.Refused(incoming, Answers.Unavailable(context, _ingress.Value.RetryAfterSeconds, "Too many deliveries for this entity are in progress; retry later."));
         }
 
@@ -159,6 +165,7 @@ public sealed class WebhookGuard
 
     private void Refused(string source, string reason, HttpContext context)
     {
+        DeliveryTally.Of(context)?.Reason = reason;
         SecurityMessages.WebhookRefused(_logger, source, reason, context.Connection.RemoteIpAddress);
         Summarize("unauthenticated", "failed authentication (answered 401/429)", $"{source}: {reason}");
     }
