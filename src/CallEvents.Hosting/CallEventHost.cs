@@ -38,6 +38,7 @@ public static class CallEventHost
             var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
             silo.AddCallEventSilo(connectionString);
             silo.UseCallEventClustering(options, mode);
+            silo.UseCallEventMembershipTuning();
             configureSilo?.Invoke(silo);
         });
         builder.AddCallEventWebSurface(mode);
