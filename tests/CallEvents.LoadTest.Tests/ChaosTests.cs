@@ -28,7 +28,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             cli = parsed;
             return Task.FromResult(0);
-        }).Parse(["chaos", "--duration", "24", "--rate", "30", "--faults", "4:kill:2,10:restart:2,13:term:3,16:restart:3,18:pg-stop,21:pg-start", "--retry-scale", "0.2", "--settle", "90", "--quiet", "--out", outDirectory]).InvokeAsync();
+        }).Parse(["chaos", "--duration", "40", "--rate", "30", "--faults", "4:kill:2,8:restart:2,20:term:3,22:restart:3,31:pg-stop,34:pg-start", "--retry-scale", "0.2", "--settle", "90", "--quiet", "--out", outDirectory]).InvokeAsync();
         Assert.Equal(0, exit);
 
         var report = await ChaosRun.RunAsync(cli!, cli!.Faults, new TestLog(output), CancellationToken.None);

@@ -151,6 +151,12 @@ public static class ChaosRun
         {
         }
 
+        // A fault still waiting when the load ended (an earlier one took long, e.g. a slow restart) did not happen.
+        foreach (var missed in schedule.Skip(faultReports.Count + faultErrors.Count))
+        {
+            faultErrors.Add($"{missed}: not reached before the load ended (lengthen --duration or space the faults)");
+        }
+
         var process = await sampler.StopAsync();
         await sampler.DisposeAsync();
 
