@@ -56,6 +56,7 @@ public static class CallEventHost
         {
             silo.AddCallEventSilo(connectionString);
             silo.ConfigureCallEventClustering(SiloOptionsAsBound(builder.Configuration), mode);
+            silo.UseCallEventMembershipTuning();
             if (builder.Configuration.GetValue("Dashboard:Enabled", true))
             {
                 silo.AddCallEventDashboard();

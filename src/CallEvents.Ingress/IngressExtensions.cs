@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using CallEvents.Ingress.Adapters;
 using CallEvents.Ingress.OpenApi;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace CallEvents.Ingress;
 
@@ -32,7 +35,15 @@ public static class IngressExtensions
         services.AddSingleton<GrainGateway>();
         services.AddSingleton<WebhookPipeline>();
         services.AddWebhookSecurity();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = problem =>
+        {
+            // Every 503 tells the client when to retry, also one the exception handler produced.
+            var response = problem.HttpContext.Response;
+            if (response.StatusCode == StatusCodes.Status503ServiceUnavailable && !response.Headers.ContainsKey(HeaderNames.RetryAfter))
+            {
+                response.Headers[HeaderNames.RetryAfter] = problem.HttpContext.RequestServices.GetRequiredService<IOptions<IngressOptions>>().Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }

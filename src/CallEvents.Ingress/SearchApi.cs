@@ -111,14 +111,38 @@ internal static class SearchApi
 
         var query = new ExportQuery { Since = since, Until = until, OrganizationId = organization.Value };
         var response = context.Response;
+        await using var deliveries = EntityExport.DeliveriesAsync(journal, serializer, query, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+
+        // The first read decides the status: storage down before anything was sent is a 503 like everywhere else.
+        bool any;
+        try
+        {
+            any = await deliveries.MoveNextAsync();
+        }
+        catch (JournalUnavailableException ex)
+        {
+            return Answers.Unavailable(context, RetryAfter(context), ex.Message);
+        }
+
         var writer = Ndjson.Start(response, "export.ndjson");
         await using (writer)
         {
-            await foreach (var delivery in EntityExport.DeliveriesAsync(journal, serializer, query, context.RequestAborted))
+            while (any)
             {
+                var delivery = deliveries.Current;
                 var e = delivery.Stored.Event;
                 Ndjson.WriteLine(writer, delivery.Key, delivery.Kind, delivery.Sequence, e.EventName, e.Type, e.ProviderTime, e.ReceivedAt, delivery.Stored.Late, e.DedupKey.ToString(), delivery.Payload);
                 await Ndjson.EndLineAsync(writer, response, context.RequestAborted);
+                try
+                {
+                    any = await deliveries.MoveNextAsync();
+                }
+                catch (JournalUnavailableException)
+                {
+                    // Mid-stream: the status is sent already; ending the body short is all that is left to say.
+                    context.Abort();
+                    break;
+                }
             }
         }
 

@@ -4,12 +4,19 @@ using CallEvents.LoadTest.Running;
 
 namespace CallEvents.LoadTest;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project tools/CallEvents.LoadTest -- &lt;grain|http|bench|search&gt; [options]</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project tools/CallEvents.LoadTest -- &lt;grain|http|bench|chaos|search&gt; [options]</c>.</summary>
 public static class Program
 {
     /// <summary>0: every verdict passed; 1: bad arguments or a run that could not complete; 2: a verdict failed.</summary>
     public static async Task<int> Main(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == Chaos.SiloHost.Command)
+        {
+            // One silo process of the chaos mode's cluster (not listed in help: the tool starts these itself).
+            return await Chaos.SiloHost.RunAsync(args[1..]);
+        }
+
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

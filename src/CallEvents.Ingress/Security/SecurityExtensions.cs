@@ -132,8 +132,21 @@ public static class SecurityExtensions
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, OperatorAuthorizationResultHandler>();
     }
 
-    private static int ClientFaultStatus(Exception exception) =>
-        exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+    private static int ClientFaultStatus(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+
+        // A failure behind the surface that escaped an endpoint (every endpoint maps these itself; this is the net
+        // under them): the storage or the cluster is in trouble, so the client is told to retry, never 500.
+        _ when BehindTheSurface(exception) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>Storage trouble, a silo lost or a call timed out: exceptions a retry may cure.</summary>
+    internal static bool BehindTheSurface(Exception exception) =>
+        exception is CallEvents.Journal.JournalUnavailableException or CallEvents.Journal.JournalConflictException
+            or Orleans.Runtime.OrleansException or TimeoutException
+        || (exception is AggregateException { InnerExceptions.Count: > 0 } many && many.InnerExceptions.All(BehindTheSurface));
 
     private static bool IsClientFault(Microsoft.AspNetCore.Diagnostics.ExceptionHandlerSuppressDiagnosticsContext context) =>
         context.Exception is BadHttpRequestException;

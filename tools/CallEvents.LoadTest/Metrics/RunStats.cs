@@ -7,6 +7,9 @@ namespace CallEvents.LoadTest.Metrics;
 /// <summary>One second of the run: acknowledged deliveries completed in it and their latency.</summary>
 public sealed record SecondSample(int Second, long Acknowledged, long Errors, double P50Ms, double P99Ms, double MaxMs);
 
+/// <summary>One second of the run: every attempt answered in it, by status (<c>2xx</c>, <c>503</c>, <c>500</c>, <c>timeout</c>, ...).</summary>
+public sealed record StatusSecond(int Second, IReadOnlyDictionary<string, long> Counts);
+
 /// <summary>
 /// Counters, latency histograms (overall and per second, HdrHistogram's thread-safe ones, in microseconds) and error
 /// tallies of one run. Thread-safe.
@@ -22,6 +25,7 @@ public sealed class RunStats
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentDictionary<int, HistogramBase> _perSecond = new();
     private readonly ConcurrentDictionary<int, long[]> _perSecondErrors = new();
+    private readonly ConcurrentDictionary<(int Second, string Status), long> _statuses = new();
     private readonly ConcurrentDictionary<string, long> _finalErrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _retried = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(double Second, string What)> _marks = new();
@@ -87,6 +91,33 @@ public sealed class RunStats
 
     /// <summary>How many deliveries had started when <paramref name="what"/> was last marked; null if it never was.</summary>
     public long? DeliveriesAtMark(string what) => _deliveriesAtMark.TryGetValue(what, out var count) ? count : null;
+
+    /// <summary>Tallies an attempt's answer under its status, in the second it came.</summary>
+    public void Answered(Targets.AttemptResult result) =>
+        _statuses.AddOrUpdate(((int)_clock.Elapsed.TotalSeconds, StatusOf(result)), 1, (_, n) => n + 1);
+
+    /// <summary>The status label of an attempt: <c>2xx</c>, the HTTP status, <c>timeout</c> or <c>no connection</c>.</summary>
+    public static string StatusOf(Targets.AttemptResult result) => result switch
+    {
+        { Outcome: Targets.AttemptOutcome.Acknowledged } => "2xx",
+        { Kind: "http timeout" } => "timeout",
+        { Kind: var kind } when kind.StartsWith("http ", StringComparison.Ordinal) => kind[5..],
+        _ => "no connection",
+    };
+
+    /// <summary>Attempts answered per second by status, for each second so far.</summary>
+    public IReadOnlyList<StatusSecond> StatusSeries()
+    {
+        var snapshot = _statuses.ToArray();
+        var last = snapshot.Length == 0 ? -1 : snapshot.Max(kv => kv.Key.Second);
+        return [.. Enumerable.Range(0, last + 1).Select(second => new StatusSecond(
+            second,
+            new SortedDictionary<string, long>(snapshot.Where(kv => kv.Key.Second == second).ToDictionary(kv => kv.Key.Status, kv => kv.Value), StringComparer.Ordinal)))];
+    }
+
+    /// <summary>Attempts answered by status over the whole run.</summary>
+    public IReadOnlyDictionary<string, long> StatusTotals() =>
+        new SortedDictionary<string, long>(_statuses.GroupBy(kv => kv.Key.Status).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)), StringComparer.Ordinal);
 
     public void DeliveryStarted() => Interlocked.Increment(ref _deliveries);
 

@@ -27,9 +27,9 @@ public static class ChartRenderer
     /// <summary>False on a machine without fonts, where charts are drawn without any text.</summary>
     public static bool HasFont => !string.IsNullOrEmpty(FontFamily);
 
-    public static byte[] Render(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks)
+    public static byte[] Render(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks, IReadOnlyList<StatusSecond>? statuses = null)
     {
-        var chart = Build(title, series, marks);
+        var chart = Build(title, series, marks, statuses);
         try
         {
             using var image = chart.Render(Width, Height);
@@ -45,7 +45,7 @@ public static class ChartRenderer
     }
 
     /// <summary>The two stacked plots sharing the time axis (what <see cref="Render"/> draws; tests read its series).</summary>
-    internal static Multiplot Build(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks)
+    internal static Multiplot Build(string title, IReadOnlyList<SecondSample> series, IReadOnlyList<(double Second, string What)> marks, IReadOnlyList<StatusSecond>? statuses = null)
     {
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(marks);
@@ -54,8 +54,15 @@ public static class ChartRenderer
         var throughput = new Plot();
         throughput.Title(title);
         throughput.YLabel("per second");
-        Line(throughput, seconds, [.. series.Select(s => (double)s.Acknowledged)], AcknowledgedColour, "deliveries acknowledged/s");
-        Line(throughput, seconds, [.. series.Select(s => (double)s.Errors)], FailedColour, "failed attempts/s");
+        if (statuses is { Count: > 0 })
+        {
+            StackedStatuses(throughput, statuses);
+        }
+        else
+        {
+            Line(throughput, seconds, [.. series.Select(s => (double)s.Acknowledged)], AcknowledgedColour, "deliveries acknowledged/s");
+            Line(throughput, seconds, [.. series.Select(s => (double)s.Errors)], FailedColour, "failed attempts/s");
+        }
 
         var latency = new Plot();
         latency.YLabel("latency (ms)");
@@ -86,6 +93,48 @@ public static class ChartRenderer
         chart.AddPlot(latency);
         chart.SharedAxes.ShareX([throughput, latency]);
         return chart;
+    }
+
+    /// <summary>The colour of a status in the stacked chart: 2xx blue, 503 orange, 500 red, the rest grey shades.</summary>
+    internal static Color StatusColour(string status) => status switch
+    {
+        "2xx" => AcknowledgedColour,
+        "503" => FailedColour,
+        "500" => Color.FromHex("#C0392B"),
+        "timeout" => Color.FromHex("#7F8C8D"),
+        "no connection" => Color.FromHex("#34495E"),
+        _ => Color.FromHex("#B7950B"),
+    };
+
+    /// <summary>Attempts answered per second, one bar per second stacked by status (2xx at the bottom).</summary>
+    private static void StackedStatuses(Plot plot, IReadOnlyList<StatusSecond> statuses)
+    {
+        var order = statuses.SelectMany(s => s.Counts.Keys).Distinct(StringComparer.Ordinal)
+            .OrderBy(k => k == "2xx" ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        var bars = new List<Bar>();
+        foreach (var second in statuses)
+        {
+            double bottom = 0;
+            foreach (var status in order)
+            {
+                var count = second.Counts.GetValueOrDefault(status);
+                if (count == 0)
+                {
+                    continue;
+                }
+
+                bars.Add(new Bar { Position = second.Second + 0.5, ValueBase = bottom, Value = bottom + count, FillColor = StatusColour(status), LineWidth = 0, Size = 0.9 });
+                bottom += count;
+            }
+        }
+
+        plot.Add.Bars(bars);
+        foreach (var status in order)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = status == "2xx" ? "2xx (acknowledged)" : status, FillColor = StatusColour(status) });
+        }
+
+        plot.YLabel("attempts answered per second, by status");
     }
 
     private static void Line(Plot plot, double[] xs, double[] ys, Color colour, string label)

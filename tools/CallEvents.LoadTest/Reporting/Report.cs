@@ -69,6 +69,12 @@ public sealed record RunReport
 
     public IReadOnlyList<MarkReport> Marks { get; init; } = [];
 
+    /// <summary>Attempts answered per second by status (<c>2xx</c>, <c>503</c>, <c>500</c>, <c>timeout</c>, <c>no connection</c>).</summary>
+    public IReadOnlyList<StatusSecond> Statuses { get; init; } = [];
+
+    /// <summary>Attempts answered by status over the whole run.</summary>
+    public IReadOnlyDictionary<string, long> StatusTotals { get; init; } = new Dictionary<string, long>();
+
     /// <summary>CPU, GC and thread-pool figures of this process during the send phase.</summary>
     public ProcessSummary? Process { get; init; }
 
@@ -101,6 +107,8 @@ public sealed record RunReport
             Faults = faults,
             Series = stats.Series(),
             Marks = [.. stats.Marks.Select(m => new MarkReport(m.Second, m.What))],
+            Statuses = stats.StatusSeries(),
+            StatusTotals = stats.StatusTotals(),
         };
     }
 }
@@ -232,7 +240,10 @@ public sealed record LoadTestReport
 
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    public bool Passed => Runs.All(r => r.Verdict is null || r.Verdict.Passed);
+    /// <summary>The chaos mode's faults, failure windows and its own checks (null in the other modes).</summary>
+    public Chaos.ChaosSummary? Chaos { get; init; }
+
+    public bool Passed => Runs.All(r => r.Verdict is null || r.Verdict.Passed) && (Chaos is null || Chaos.Passed);
 }
 
 public sealed record MachineInfo(int Cores, string Os, string Runtime, double MemoryGiB, bool ServerGc)

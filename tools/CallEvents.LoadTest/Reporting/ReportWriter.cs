@@ -27,7 +27,7 @@ public static class ReportWriter
         for (var i = 0; i < charted.Count; i++)
         {
             var run = charted[i];
-            var png = ChartRenderer.Render($"{run.Name}: {run.Shape}", run.Series, [.. run.Marks.Select(m => (m.Second, m.What))]);
+            var png = ChartRenderer.Render($"{run.Name}: {run.Shape}", run.Series, [.. run.Marks.Select(m => (m.Second, m.What))], report.Chaos is null ? null : run.Statuses);
             await File.WriteAllBytesAsync(Path.Combine(directory, charted.Count == 1 ? "chart.png" : $"chart-{i + 1}-{Slug(run.Name)}.png"), png);
         }
 

@@ -23,6 +23,13 @@ internal sealed class Cli
     private const string Grain = "grain";
     private const string Http = "http";
     private const string Bench = "bench";
+    private const string Chaos = "chaos";
+
+    /// <summary>The chaos mode's defaults, when the options are not given.</summary>
+    private const int ChaosSilos = 3;
+    private const double ChaosRate = 60;
+    private const double ChaosDuration = 90;
+    private const int ChaosWindow = 100;
 
     private readonly Option<long> _calls = Number<long>("--calls", "N", "calls to create", Workload.Calls, 0);
     private readonly Option<long> _workflows = Number<long>("--workflows", "N", "workflow executions to create", Workload.Workflows, 0);
@@ -84,6 +91,22 @@ internal sealed class Cli
 
     private readonly Option<bool> _quiet = new("--quiet") { Description = "no progress line" };
 
+    private readonly Option<string> _faults = new("--faults")
+    {
+        Description = "chaos: SECONDS:ACTION[:SILO],... with actions kill (SIGKILL), term (SIGTERM), restart, pg-stop, pg-start",
+        HelpName = "SCHEDULE",
+        DefaultValueFactory = _ => CallEvents.LoadTest.Chaos.FaultSchedule.Default,
+    };
+
+    private readonly Option<string> _retrySchedule = new("--retry-schedule")
+    {
+        Description = "chaos: seconds before each retry of a failed delivery (5xx, 408, 429, timeout, no connection), as SubVerse retries",
+        HelpName = "S,S,...",
+        DefaultValueFactory = _ => "1,5,25",
+    };
+
+    private readonly Option<double> _retryScale = Number<double>("--retry-scale", "F", "chaos: multiply the retry schedule by F (e.g. 0.2 for a short rehearsal)", 1, 0.001);
+
     private Cli()
     {
     }
@@ -113,12 +136,28 @@ internal sealed class Cli
             (_seconds, [Bench]), (_noPgStats, [Grain, Http, Bench]),
             (_out, [Grain, Http, Bench]), (_noVerify, [Grain, Http, Bench]), (_verifyParallelism, [Grain, Http, Bench]),
             (_settle, [Grain, Http, Bench]), (_quiet, [Grain, Http, Bench]),
+            (_faults, [Chaos]), (_retrySchedule, [Chaos]), (_retryScale, [Chaos]),
         ];
+
+        // The chaos mode takes the workload, an open or closed loop, the silos and the output options.
+        foreach (var i in Enumerable.Range(0, options.Length))
+        {
+            var (option, offeredIn) = options[i];
+            if (option == _calls || option == _workflows || option == _nodes || option == _verbexShare || option == _failureRate
+                || option == _duplicateRate || option == _shuffle || option == _maxDelayMs || option == _window || option == _seed
+                || option == _concurrency || option == _rate || option == _maxInFlight || option == _duration || option == _silos
+                || option == _timeoutMs || option == _headers || option == _queryHeaders || option == _hostArgs || option == _out
+                || option == _noVerify || option == _verifyParallelism || option == _settle || option == _quiet)
+            {
+                options[i] = (option, [.. offeredIn, Chaos]);
+            }
+        }
 
         var grain = new Command(Grain, "N real silos in this process (composed by CallEvents.Hosting); deliveries via IngestAsync of the silos' IGrainFactory");
         var http = new Command(Http, "POST /webhooks/{source} of --url (repeatable, round-robin), or of an in-process host");
         var bench = new Command(Bench, "(a) our HTTP ingress on PostgreSQL, (b) a hand-written baseline endpoint, (c) pgbench");
-        Command[] modes = [grain, http, bench];
+        var chaos = new Command(Chaos, $"a throwaway PostgreSQL and --silos silo processes started here; HTTP load (open loop, {ChaosRate:0}/s by default, for {ChaosDuration:0} s) with a provider's retries while --faults kills, stops and restarts silos and stops and starts PostgreSQL; then every entity is read back; no 5xx but 503 allowed");
+        Command[] modes = [grain, http, bench, chaos];
         foreach (var mode in modes)
         {
             foreach (var (option, _) in options.Where(o => o.Modes.Contains(mode.Name)))
@@ -129,7 +168,7 @@ internal sealed class Cli
             mode.SetAction((result, cancellationToken) => run(ToOptions(result), cancellationToken));
         }
 
-        foreach (var mode in new[] { grain, http })
+        foreach (var mode in new[] { grain, http, chaos })
         {
             Exclusive(mode, _rate, _concurrency, "--rate runs an open loop and --concurrency a closed one");
         }
@@ -144,11 +183,27 @@ internal sealed class Cli
             }
         });
 
+        chaos.Validators.Add(result =>
+        {
+            var silos = result.GetResult(_silos) is { Implicit: false } ? result.GetValue(_silos) : ChaosSilos;
+            CallEvents.LoadTest.Chaos.FaultSchedule.Parse(result.GetValue(_faults) ?? string.Empty, silos, out var error);
+            if (error is not null)
+            {
+                result.AddError(error);
+            }
+
+            if (RetrySchedule(result.GetValue(_retrySchedule), 1) is null)
+            {
+                result.AddError($"--retry-schedule expects non-negative seconds separated by commas, not '{result.GetValue(_retrySchedule)}'");
+            }
+        });
+
         return new RootCommand("Load generator, correctness verifier and benchmark for the call-event processor (tools/CallEvents.LoadTest/README.md). Exit code 0: every verdict passed; 1: bad arguments or a run that could not complete; 2: a verdict failed.")
         {
             grain,
             http,
             bench,
+            chaos,
             CallEvents.LoadTest.Bench.SearchBench.Create(),
         };
     }
@@ -156,12 +211,15 @@ internal sealed class Cli
     private CommandLine ToOptions(ParseResult result)
     {
         var mode = result.CommandResult.Command.Name;
+        var chaos = mode == Chaos;
+        var closedLoopAsked = result.GetResult(_concurrency) is { Implicit: false };
         var shape = new LoadShape
         {
             Concurrency = result.GetValue(_concurrency),
-            Rate = result.GetValue(_rate),
+            Rate = result.GetValue(_rate) ?? (chaos && !closedLoopAsked ? ChaosRate : null),
             MaxInFlight = result.GetValue(_maxInFlight),
-            Duration = result.GetValue(_duration) is { } duration ? TimeSpan.FromSeconds(duration) : null,
+            Duration = result.GetValue(_duration) is { } duration ? TimeSpan.FromSeconds(duration) : chaos ? TimeSpan.FromSeconds(ChaosDuration) : null,
+            RetryDelays = chaos ? RetrySchedule(result.GetValue(_retrySchedule), result.GetValue(_retryScale)) : null,
             WarmupSeconds = result.GetValue(_warmup) ?? (mode == Bench ? 3 : 0),
             KillSiloAt = result.GetValue(_killSiloAt),
             Retries = result.GetValue(_retries),
@@ -179,7 +237,7 @@ internal sealed class Cli
             ShuffleShare = result.GetValue(_shuffle),
             MaxDelayMs = result.GetValue(_maxDelayMs),
             MaxDeliveries = result.GetValue(_events),
-            Window = result.GetValue(_window) ?? Math.Max(2000, 8 * shape.Concurrency),
+            Window = result.GetValue(_window) ?? (chaos ? ChaosWindow : Math.Max(2000, 8 * shape.Concurrency)),
             Seed = result.GetValue(_seed),
 
             // A duration-limited run creates entities until time is up; the counts only set the mix.
@@ -191,7 +249,7 @@ internal sealed class Cli
             Mode = mode,
             Workload = workload,
             Shape = shape,
-            Silos = result.GetValue(_silos),
+            Silos = chaos && result.GetResult(_silos) is not { Implicit: false } ? ChaosSilos : result.GetValue(_silos),
             Postgres = result.GetValue(_postgres),
             Urls = result.GetValue(_urls) ?? [],
             Headers = result.GetValue(_headers) ?? [],
@@ -207,9 +265,27 @@ internal sealed class Cli
             Verify = !result.GetValue(_noVerify),
             VerifyParallelism = result.GetValue(_verifyParallelism),
             Settle = result.GetValue(_settle) is { } settle ? TimeSpan.FromSeconds(settle)
-                : shape.KillSiloAt is null ? Verifier.DefaultSettle : CommandLine.KillSettle,
+                : shape.KillSiloAt is null && !chaos ? Verifier.DefaultSettle : CommandLine.KillSettle,
+            Faults = chaos ? CallEvents.LoadTest.Chaos.FaultSchedule.Parse(result.GetValue(_faults) ?? string.Empty, chaos && result.GetResult(_silos) is not { Implicit: false } ? ChaosSilos : result.GetValue(_silos), out _) : [],
             Raw = string.Join(' ', result.Tokens.Select(t => t.Value)),
         };
+    }
+
+    /// <summary>The retry pauses of <c>--retry-schedule</c> times <paramref name="scale"/>; null when the text is not a list of seconds.</summary>
+    private static IReadOnlyList<TimeSpan>? RetrySchedule(string? text, double scale)
+    {
+        var delays = new List<TimeSpan>();
+        foreach (var item in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
+            {
+                return null;
+            }
+
+            delays.Add(TimeSpan.FromSeconds(seconds * scale));
+        }
+
+        return delays;
     }
 
     /// <summary>A number with a fixed default and a lower (and optional upper) bound.</summary>

@@ -56,6 +56,9 @@ public sealed record CommandLine
 
     public string Raw { get; init; } = string.Empty;
 
+    /// <summary>The chaos mode's fault schedule (<c>--faults</c>), parsed.</summary>
+    public IReadOnlyList<Chaos.Fault> Faults { get; init; } = [];
+
     public string DescribeWorkload() => string.Create(
         CultureInfo.InvariantCulture,
         $"{(Workload.Unbounded ? "unbounded (duration-limited)" : $"{Workload.Calls:N0} calls + {Workload.Workflows:N0} workflows")}, {Workload.VerbexShare:P0} Verbex, SubVerse failure rate {Workload.FailureRate:P0}, {Workload.NodesPerWorkflow} nodes/workflow, duplicate rate {Workload.DuplicateRate:P0}, shuffled {Workload.ShuffleShare:P0}, max delay {Workload.MaxDelayMs} ms, window {Workload.Window:N0}, seed {Workload.Seed}");

@@ -29,6 +29,12 @@ public sealed record LoadShape
     /// <summary>First retry delay; doubles per retry (with jitter), capped at 5 s.</summary>
     public TimeSpan RetryBase { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// A provider's fixed retry schedule (e.g. SubVerse's 1 s, 5 s, 25 s): the pause before each retry, one per
+    /// retry; when set it replaces <see cref="Retries"/> and <see cref="RetryBase"/>.
+    /// </summary>
+    public IReadOnlyList<TimeSpan>? RetryDelays { get; init; }
+
     /// <summary>Kill a silo this many seconds into the run (needs a fault injector).</summary>
     public double? KillSiloAt { get; init; }
 
@@ -51,6 +57,9 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
 {
     private static readonly bool Redirected = Console.IsErrorRedirected;
     private long _inFlight;
+
+    /// <summary>Called after every attempt with the second it was sent at (on the run's clock); may be null.</summary>
+    public Action<Delivery, AttemptResult, double>? AttemptObserver { get; init; }
     private long _lastAcknowledged;
     private double _lastSeconds;
 
@@ -175,10 +184,12 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
     private async Task DeliverAsync(Delivery delivery, long dueTicks, CancellationToken cancellationToken)
     {
         stats.DeliveryStarted();
+        var retries = shape.RetryDelays?.Count ?? shape.Retries;
         for (var attempt = 0; ; attempt++)
         {
             delivery.Event.RecordSent();
             stats.AttemptStarted();
+            var sentAt = stats.Elapsed.TotalSeconds;
             AttemptResult result;
             try
             {
@@ -188,6 +199,9 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
             {
                 result = new AttemptResult(AttemptOutcome.RetryUncertain, ex.GetType().Name);
             }
+
+            stats.Answered(result);
+            AttemptObserver?.Invoke(delivery, result, sentAt);
 
             switch (result.Outcome)
             {
@@ -205,13 +219,19 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
                     break;
             }
 
-            if (attempt >= shape.Retries)
+            if (attempt >= retries)
             {
                 stats.Failed($"{result.Kind} (retries exhausted)");
                 return;
             }
 
             stats.Retried(result.Kind);
+            if (shape.RetryDelays is { } delays)
+            {
+                await Task.Delay(delays[attempt], cancellationToken);
+                continue;
+            }
+
             var backoff = Math.Min(5000, shape.RetryBase.TotalMilliseconds * Math.Pow(2, attempt));
             await Task.Delay(TimeSpan.FromMilliseconds(backoff * (0.75 + (Random.Shared.NextDouble() * 0.5))), cancellationToken);
         }

@@ -27,6 +27,7 @@ public static class Modes
         {
             "grain" => await GrainAsync(cli, log, cancellationToken),
             "http" => await HttpAsync(cli, log, cancellationToken),
+            "chaos" => await Chaos.ChaosRun.RunAsync(cli, cli.Faults, log, cancellationToken),
             _ => await BenchAsync(cli, log, cancellationToken),
         };
     }

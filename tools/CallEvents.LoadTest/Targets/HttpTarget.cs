@@ -26,6 +26,10 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
     private readonly IReadOnlyList<KeyValuePair<string, string>> _queryHeaders;
     private readonly bool _tallyRegistered;
     private long _next;
+    private long _unavailableWithoutRetryAfter;
+
+    /// <summary>503 answers that did not say when to retry (the contract says every 503 does).</summary>
+    public long UnavailableWithoutRetryAfter => Interlocked.Read(ref _unavailableWithoutRetryAfter);
 
     public HttpTarget(
         IReadOnlyList<Uri> bases,
@@ -61,12 +65,23 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
         };
     }
 
+    /// <summary>
+    /// Which base URLs take deliveries now, as a load balancer's health check would say (null: all); a delivery goes
+    /// to the next accepting one in the rotation, or to its own when none accepts.
+    /// </summary>
+    public Func<Uri, bool>? Accepting { get; set; }
+
     public string Description => $"HTTP POST {string.Join(", ", _bases.Select(b => b.ToString().TrimEnd('/') + _pathTemplate))}";
 
     public async Task<AttemptResult> SendAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var index = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_bases.Length);
+        for (var tries = 1; tries < _bases.Length && Accepting is { } accepting && !accepting(_bases[index]); tries++)
+        {
+            index = (index + 1) % _bases.Length;
+        }
+
         var uri = new Uri(_bases[index], _pathTemplate.Replace("{source}", delivery.Entity.Source, StringComparison.Ordinal));
         using var content = new ByteArrayContent(delivery.Body);
         content.Headers.ContentType = Json;
@@ -91,6 +106,11 @@ public sealed class HttpTarget : IDeliveryTarget, IDisposable
             {
                 var body = await response.Content.ReadAsByteArrayAsync(deadline.Token);
                 return AttemptResult.Ack(body.AsSpan().IndexOf(DuplicateMarker) >= 0);
+            }
+
+            if (status == 503 && response.Headers.RetryAfter is null)
+            {
+                Interlocked.Increment(ref _unavailableWithoutRetryAfter);
             }
 
             var kind = $"http {status}";
