@@ -71,7 +71,7 @@ public static class PhaseRanks
     };
 }
 
-/// <summary>A provider event mapped onto the domain (design §2).</summary>
+/// <summary>A provider event mapped onto the domain (docs/design.md §2).</summary>
 public enum NormalizedEventType
 {
     /// <summary>An event name we do not know, for an entity we do: stored in history, changes no state.</summary>

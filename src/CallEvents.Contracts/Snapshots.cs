@@ -4,7 +4,7 @@ namespace CallEvents;
 
 /// <summary>
 /// The reconciled state of one call. Every field except the two received-at times depends only on the
-/// set of distinct events accepted, never on their arrival order (design §3 rule 2).
+/// set of distinct events accepted, never on their arrival order (docs/design.md, rule 2).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("callevents.CallSnapshot")]
 public sealed record CallSnapshot

@@ -10,7 +10,7 @@ namespace CallEvents.Ingress;
 
 /// <summary>
 /// The one pipeline every provider shares: content type, size limit, authentication, JSON parse, the provider
-/// adapter, tenant check, then the grain with a deadline, answered per design §4. Only a committed grain write
+/// adapter, tenant check, then the grain with a deadline, answered per docs/design.md §4. Only a committed grain write
 /// produces a 2xx.
 /// </summary>
 public sealed class WebhookPipeline(

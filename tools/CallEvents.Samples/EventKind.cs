@@ -1,6 +1,6 @@
 namespace CallEvents.Samples;
 
-/// <summary>The provider events the samples know, each with the meaning design §2 gives it.</summary>
+/// <summary>The provider events the samples know, each with the meaning docs/design.md §2 gives it.</summary>
 public enum EventKind
 {
     VerbexCallStarted,

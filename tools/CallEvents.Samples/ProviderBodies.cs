@@ -58,7 +58,7 @@ public sealed record WorkflowEvent(
     string? Reason = null);
 
 /// <summary>
-/// Webhook bodies and headers shaped like the provider guides' examples (shared/fixtures): compact JSON, fields in
+/// Webhook bodies and headers shaped like the provider guides' examples (their documented sample payloads): compact JSON, fields in
 /// the providers' order. The same values always give the same bytes, which is what a provider's retry sends.
 /// </summary>
 public static class ProviderBodies

@@ -59,7 +59,7 @@ public sealed class VerbexAdapterTests
     [Fact]
     public void The_guides_header_example_belongs_to_another_delivery_and_is_refused()
     {
-        // shared/fixtures/verbex/headers.txt: its trace id is not the one in any body.
+        // Fixtures/verbex/headers.txt (the guide's sample headers): its trace id is not the one in any body.
         var headers = File.ReadAllLines(Path.Combine(FixtureFiles.Directory, "verbex/headers.txt"))
             .Skip(1)
             .Select(l => l.Split(':', 2))

@@ -7,7 +7,7 @@ using static CallEvents.Tests.Infrastructure.AdapterHarness;
 namespace CallEvents.Tests.Cluster;
 
 /// <summary>
-/// Design §3 rule 2 through the grain API on a three-silo cluster: any permutation of one entity's events,
+/// Order independence (docs/design.md, rule 2) through the grain API on a three-silo cluster: any permutation of one entity's events,
 /// with duplicates, delivered through different silos, converges to one snapshot.
 /// </summary>
 [Collection(ClusterCollection.Name)]

@@ -7,7 +7,7 @@ using static CallEvents.Tests.Http.WebhookHttpTests;
 
 namespace CallEvents.Tests.FollowUps;
 
-/// <summary>Streams, follow-up decisions and durable callbacks (design §3 rule 5); the watchdog is in <see cref="StalledCallTests"/>.</summary>
+/// <summary>Streams, follow-up decisions and durable callbacks (docs/design.md, rule 5); the watchdog is in <see cref="StalledCallTests"/>.</summary>
 [Collection(FollowUpCollection.Name)]
 public sealed class FollowUpTests(FollowUpFixture fixture, ITestOutputHelper output)
 {

@@ -11,7 +11,7 @@ using static CallEvents.Tests.Http.WebhookHttpTests;
 namespace CallEvents.Tests.FollowUps;
 
 /// <summary>
-/// The stalled-call watchdog (design §3 rule 6) with the production deadlines, on a fake clock: the test moves time
+/// The stalled-call watchdog (docs/design.md, rule 6) with the production deadlines, on a fake clock: the test moves time
 /// past a deadline and runs the sweep itself, so nothing waits for real seconds to pass and nothing fires early.
 /// </summary>
 public sealed class StalledCallTests(WatchdogFixture fixture) : IClassFixture<WatchdogFixture>

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace CallEvents.Tests.Infrastructure;
 
-/// <summary>The provider guides' sample payloads (copied from shared/fixtures) and variants built from them.</summary>
+/// <summary>The provider guides' sample payloads (the providers' documented sample payloads) and variants built from them.</summary>
 public static class FixtureFiles
 {
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Fixtures");

@@ -3,7 +3,7 @@ using CallEvents.LoadTest.Workload;
 namespace CallEvents.LoadTest.Verification;
 
 /// <summary>
-/// The expected snapshot of an entity for a set of stored events, written from design §3 and the generator's own
+/// The expected snapshot of an entity for a set of stored events, written from the rules in docs/design.md §3 and the generator's own
 /// knowledge of what each event means. Deliberately independent of <c>CallReconciler</c>: a shared bug cannot
 /// make the verdict agree with itself.
 /// </summary>
