@@ -21,8 +21,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium package (apt-get install -y chromium); .ci/run does.");
         }
 
-        // A shared two-core machine: give the page's own waits more room than Playwright's five-second default.
-        SetDefaultExpectTimeout(20_000);
+        // A shared two-core machine: give the page's own waits more room than Playwright's five-second default (the whole suite runs beside it).
+        SetDefaultExpectTimeout(45_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -37,7 +37,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(45_000);
         var page = await context.NewPageAsync();
         return page;
     }
