@@ -36,6 +36,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var chaos = report.Chaos!;
         var run = report.Runs.Single();
         output.WriteLine(string.Join(Environment.NewLine, report.Notes));
+        var verdict = run.Verdict!;
+        output.WriteLine(InMemoryRunTests.Describe(verdict));
         Assert.Empty(chaos.FaultErrors);
         Assert.Equal(6, chaos.Faults.Count);
         Assert.Equal(0, chaos.ServerErrors);
@@ -43,7 +45,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.DoesNotContain("500", run.StatusTotals.Keys);
         Assert.True(run.StatusTotals.GetValueOrDefault("2xx") > 0);
         Assert.Equal(2, chaos.Windows.Count);
-        var verdict = run.Verdict!;
         Assert.True(verdict.Passed, InMemoryRunTests.Describe(verdict));
         Assert.True(verdict.EmissionsChecked, $"{verdict.DecisionsChecked} checked, {verdict.DecisionsNotObservable} not observable");
         Assert.True(report.Passed);

@@ -91,8 +91,15 @@ public static class ChaosRun
         var stats = new RunStats();
         var attempts = new ConcurrentQueue<Attempt>();
         long serverErrors = 0;
+
+        // The load runs for --duration and, when faults ran late (a restart is slow on a busy machine), on until the
+        // last fault has been carried out and has had the time the schedule meant to leave after it.
+        var duration = shape.Duration ?? TimeSpan.FromSeconds(schedule.Select(f => f.Second).DefaultIfEmpty(0).Max() + 10);
+        var tail = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds - schedule.Select(f => f.Second).DefaultIfEmpty(0).Max()));
+        var scheduleDone = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var runner = new LoadRunner(generator, target, stats, shape, log)
         {
+            KeepSending = elapsed => elapsed < duration || !scheduleDone.Task.IsCompleted || elapsed < scheduleDone.Task.Result + tail,
             AttemptObserver = (delivery, result, sentAt) =>
             {
                 attempts.Enqueue(new Attempt(delivery.Entity.Key, sentAt, result.Outcome == AttemptOutcome.Acknowledged));
@@ -107,48 +114,66 @@ public static class ChaosRun
         var faultReports = new List<FaultReport>();
         var faultErrors = new List<string>();
         var lost = new List<(Fault Fault, double At, IReadOnlySet<string> Grains)>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sampler = new ProcessSampler();
         var faultTask = Task.Run(
             async () =>
             {
-                foreach (var fault in schedule)
+                try
                 {
-                    while (stats.Elapsed.TotalSeconds < fault.Second)
-                    {
-                        await Task.Delay(50, stop.Token);
-                    }
-
-                    var at = stats.Elapsed.TotalSeconds;
-                    try
-                    {
-                        var detail = await ApplyAsync(fault, silos, postgres, down, lost, at, stop.Token);
-                        var took = stats.Elapsed.TotalSeconds - at;
-                        stats.Mark(fault.ToString()[(fault.ToString().IndexOf(':', StringComparison.Ordinal) + 1)..]);
-                        lock (faultReports)
-                        {
-                            faultReports.Add(new FaultReport(at, fault.ToString(), took, detail));
-                        }
-
-                        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"\n  fault at {at:0.0} s: {fault} ({detail}; {took:0.0} s)"));
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        faultErrors.Add($"{fault}: {ex.GetType().Name}: {ex.Message}");
-                        await log.WriteLineAsync($"\n  fault {fault} FAILED: {ex.Message}");
-                    }
+                    await ApplyScheduleAsync();
+                }
+                finally
+                {
+                    scheduleDone.TrySetResult(stats.Elapsed);
                 }
             },
-            stop.Token);
+            cancellationToken);
+
+        // Each fault at its second, or as soon as the one before it is done; never cut short by the load's end.
+        async Task ApplyScheduleAsync()
+        {
+            foreach (var fault in schedule)
+            {
+                while (stats.Elapsed.TotalSeconds < fault.Second)
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
+
+                var at = stats.Elapsed.TotalSeconds;
+                try
+                {
+                    var detail = await ApplyAsync(fault, silos, postgres, down, lost, at, cancellationToken);
+                    var took = stats.Elapsed.TotalSeconds - at;
+                    stats.Mark(fault.ToString()[(fault.ToString().IndexOf(':', StringComparison.Ordinal) + 1)..]);
+                    lock (faultReports)
+                    {
+                        faultReports.Add(new FaultReport(at, fault.ToString(), took, detail));
+                    }
+
+                    await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"\n  fault at {at:0.0} s: {fault} ({detail}; {took:0.0} s)"));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    faultErrors.Add($"{fault}: {ex.GetType().Name}: {ex.Message}");
+                    await log.WriteLineAsync($"\n  fault {fault} FAILED: {ex.Message}");
+                }
+            }
+        }
 
         var outcome = await runner.RunAsync(null, cancellationToken);
-        await stop.CancelAsync();
         try
         {
             await faultTask;
         }
         catch (OperationCanceledException)
         {
+        }
+
+        string? extension = null;
+        if (outcome.SendPhase - duration > TimeSpan.FromSeconds(1))
+        {
+            extension = string.Create(CultureInfo.InvariantCulture, $"load extended: it ran {outcome.SendPhase.TotalSeconds:0} s instead of {duration.TotalSeconds:0} s because faults ran late (see each fault's time), so the last one still had {tail.TotalSeconds:0} s of load after it");
+            await log.WriteLineAsync("chaos: " + extension);
         }
 
         // A fault still waiting when the load ended (an earlier one took long, e.g. a slow restart) did not happen.
@@ -169,12 +194,12 @@ public static class ChaosRun
 
         for (var i = 1; i <= silos.Count; i++)
         {
-            if (!silos.IsRunning(i))
+            if (await silos.EnsureAnsweringAsync(i, cancellationToken))
             {
-                await silos.RestartAsync(i, cancellationToken);
-                down.TryRemove(silos.Url(i), out _);
                 await log.WriteLineAsync($"silo {i} restarted for the verdict");
             }
+
+            down.TryRemove(silos.Url(i), out _);
         }
 
         Verdict? verdict = null;
@@ -206,6 +231,11 @@ public static class ChaosRun
             string.Create(CultureInfo.InvariantCulture, $"status totals: {string.Join(", ", report.StatusTotals.Select(kv => $"{kv.Key} {kv.Value:N0}"))}"),
             $"5xx other than 503: {summary.ServerErrors}; 503 without Retry-After: {summary.UnavailableWithoutRetryAfter}",
         };
+        if (extension is not null)
+        {
+            notes.Add(extension);
+        }
+
         notes.AddRange(windows.Select(Describe));
         return new LoadTestReport
         {

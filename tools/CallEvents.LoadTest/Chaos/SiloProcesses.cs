@@ -122,6 +122,22 @@ public sealed class SiloProcesses : IAsyncDisposable
         await WaitReadyAsync(silo, cancellationToken);
     }
 
+    /// <summary>
+    /// Makes sure a silo answers: starts it again when it is not running, and waits until it answers (a restart that
+    /// was cut short leaves a process that runs but does not answer yet). True when it had to be started.
+    /// </summary>
+    public async Task<bool> EnsureAnsweringAsync(int silo, CancellationToken cancellationToken)
+    {
+        var started = !IsRunning(silo);
+        if (started)
+        {
+            Launch(silo);
+        }
+
+        await WaitReadyAsync(silo, cancellationToken);
+        return started;
+    }
+
     /// <summary>The call and workflow grain keys active on a silo now (empty when it does not answer).</summary>
     public async Task<IReadOnlySet<string>> ActivationsAsync(int silo, CancellationToken cancellationToken)
     {
@@ -162,8 +178,10 @@ public sealed class SiloProcesses : IAsyncDisposable
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["DOTNET_gcServer"] = "0";
-        var logFile = new StreamWriter(Path.Combine(_logDirectory, $"silo-{silo}.log"), append: true) { AutoFlush = true };
-        logFile.WriteLine($"--- started {DateTimeOffset.UtcNow:O}");
+        // One writer per silo for all its generations: the last lines of an exited process are still being drained
+        // when the next one starts, and a second writer on the file would write over them (or they over its lines).
+        var logFile = s.Log ??= new StreamWriter(Path.Combine(_logDirectory, $"silo-{silo}.log"), append: true) { AutoFlush = true };
+        Write(logFile, $"--- started {DateTimeOffset.UtcNow:O}");
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Write(logFile, e.Data);
         process.ErrorDataReceived += (_, e) => Write(logFile, e.Data);
@@ -239,6 +257,13 @@ public sealed class SiloProcesses : IAsyncDisposable
             }
 
             s.Process?.Dispose();
+            if (s.Log is { } writer)
+            {
+                lock (writer)
+                {
+                    writer.Dispose();
+                }
+            }
         }
 
         _http.Dispose();
@@ -255,5 +280,8 @@ public sealed class SiloProcesses : IAsyncDisposable
         public int GatewayPort => gatewayPort;
 
         public Process? Process { get; set; }
+
+        /// <summary>The silo's log file (<c>silo-N.log</c>), shared by all its processes.</summary>
+        public StreamWriter? Log { get; set; }
     }
 }

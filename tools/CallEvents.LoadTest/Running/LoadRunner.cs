@@ -60,6 +60,12 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
 
     /// <summary>Called after every attempt with the second it was sent at (on the run's clock); may be null.</summary>
     public Action<Delivery, AttemptResult, double>? AttemptObserver { get; init; }
+
+    /// <summary>
+    /// Whether to go on sending new deliveries at this point of the run (null: until <see cref="LoadShape.Duration"/>);
+    /// the chaos mode keeps the load going until its last fault has been carried out.
+    /// </summary>
+    public Func<TimeSpan, bool>? KeepSending { get; init; }
     private long _lastAcknowledged;
     private double _lastSeconds;
 
@@ -96,7 +102,7 @@ public sealed class LoadRunner(WorkloadGenerator generator, IDeliveryTarget targ
         return new RunOutcome(sendPhase, faultLog);
     }
 
-    private bool TimeLeft => shape.Duration is not { } d || stats.Elapsed < d;
+    private bool TimeLeft => KeepSending?.Invoke(stats.Elapsed) ?? (shape.Duration is not { } d || stats.Elapsed < d);
 
     private async Task ClosedLoopAsync(CancellationToken cancellationToken)
     {
