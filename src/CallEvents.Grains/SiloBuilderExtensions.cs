@@ -58,29 +58,10 @@ public static partial class SiloBuilderExtensions
         // at-least-once regardless. Implicit subscriptions only, so no pub-sub store is needed.
         silo.AddMemoryStreams(Names.StreamProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
 
-        // Every silo makes sure the sweepers' reminders exist; they are stored once for the cluster, so a silo that
-        // cannot reach the reminder table at start-up only logs it.
-        silo.AddStartupTask(async (services, cancellationToken) =>
-        {
-            var grains = services.GetRequiredService<IGrainFactory>();
-            var sweepers = services.GetRequiredService<IOptions<LifecycleOptions>>().Value.Sweepers;
-            var retention = services.GetRequiredService<IOptions<RetentionOptions>>().Value.EraseFinishedAfter is not null;
-            try
-            {
-                await Task.WhenAll(Enumerable.Range(0, sweepers).Select(i => grains.GetGrain<IDueSweeperGrain>(i).StartAsync()));
-                if (retention)
-                {
-                    await grains.GetGrain<IRetentionGrain>(0).StartAsync();
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                SweepersNotStarted(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloBuilderExtensions)), ex);
-            }
-        });
+        // Every silo makes sure the sweepers' reminders exist and calls the sweepers every few seconds, so a sweeper
+        // lost with its silo is back within seconds (see SweeperKeepAlive).
+        silo.Services.AddSingleton<SweeperKeepAlive>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<SweeperKeepAlive>());
         return silo;
     }
-
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not make sure the sweepers' (and retention's) reminders exist; they run if another silo registered them")]
-    private static partial void SweepersNotStarted(ILogger logger, Exception exception);
 }

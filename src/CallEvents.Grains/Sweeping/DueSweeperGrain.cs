@@ -7,13 +7,17 @@ namespace CallEvents.Sweeping;
 
 /// <summary>
 /// One of the cluster's few sweepers (<c>Lifecycle:Sweepers</c>, keyed 0…n-1): it claims grains whose due time has
-/// come and wakes them. One Orleans reminder keeps each sweeper activated (it brings a sweeper back on another silo
-/// when its silo dies); while active, a grain timer sweeps every <c>Lifecycle:SweepPeriod</c>.
+/// come and wakes them. While active, a grain timer sweeps every <c>Lifecycle:SweepPeriod</c>. Every silo calls each
+/// sweeper every few seconds (<see cref="SweeperKeepAlive"/>), which brings a sweeper lost with its silo back on
+/// another one within seconds; one Orleans reminder per sweeper does the same at its one-minute tick, as a backstop.
 /// </summary>
 public interface IDueSweeperGrain : IGrainWithIntegerKey
 {
     /// <summary>Registers the reminder that keeps this sweeper running (idempotent).</summary>
     Task StartAsync();
+
+    /// <summary>Does nothing: being called activates the sweeper (and so starts its timer) wherever it is placed.</summary>
+    Task KeepAliveAsync();
 
     /// <summary>Wakes every grain due now; returns how many were woken.</summary>
     Task<int> SweepAsync();
@@ -37,6 +41,9 @@ public sealed partial class DueSweeperGrain(IJournal journal, IOptions<Lifecycle
 
     /// <inheritdoc/>
     public Task StartAsync() => this.RegisterOrUpdateReminder(KeepAlive, KeepAlivePeriod, KeepAlivePeriod);
+
+    /// <inheritdoc/>
+    public Task KeepAliveAsync() => Task.CompletedTask;
 
     /// <inheritdoc/>
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // being activated is the point
