@@ -2,8 +2,6 @@ using CallEvents.Journal;
 using CallEvents.Sweeping;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Streams;
@@ -11,7 +9,7 @@ using Orleans.Streams;
 namespace CallEvents;
 
 /// <summary>Registers the call-event grains' services on a silo.</summary>
-public static partial class SiloBuilderExtensions
+public static class SiloBuilderExtensions
 {
     /// <summary>
     /// Adds what the call and workflow grains need: options (sections <c>Processing</c>, <c>Lifecycle</c> and

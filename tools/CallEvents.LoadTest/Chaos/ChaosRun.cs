@@ -94,8 +94,9 @@ public static class ChaosRun
 
         // The load runs for --duration and, when faults ran late (a restart is slow on a busy machine), on until the
         // last fault has been carried out and has had the time the schedule meant to leave after it.
-        var duration = shape.Duration ?? TimeSpan.FromSeconds(schedule.Select(f => f.Second).DefaultIfEmpty(0).Max() + 10);
-        var tail = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds - schedule.Select(f => f.Second).DefaultIfEmpty(0).Max()));
+        var lastFault = schedule.Select(f => f.Second).DefaultIfEmpty(0).Max();
+        var duration = shape.Duration ?? TimeSpan.FromSeconds(lastFault + 10);
+        var tail = TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds - lastFault));
         var scheduleDone = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var runner = new LoadRunner(generator, target, stats, shape, log)
         {
